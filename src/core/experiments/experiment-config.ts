@@ -1,0 +1,123 @@
+import { randomInt } from 'node:crypto';
+import { FieldErrors } from '../errors.js';
+import type { Budget, Constraints, EvaluatorSpec, Objective, ObjectiveDirection, StrategySpec } from '../storage/records.js';
+
+/** The user's input, as loose as GraphQL lets it arrive; `normalizeExperimentConfig` decides. */
+export interface ExperimentConfigInput {
+  readonly strategy?: { readonly type: string; readonly hyperparameters?: Record<string, unknown> | null } | null;
+  readonly evaluator?: { readonly type: string; readonly options?: Record<string, unknown> | null } | null;
+  readonly objective?: { readonly metric?: string | null; readonly direction?: ObjectiveDirection | null; readonly goal?: number | null } | null;
+  readonly constraints?: { readonly maxParams?: number | null; readonly maxFlops?: number | null; readonly maxLatencyMs?: number | null } | null;
+  readonly budget?: {
+    readonly maxTrials?: number | null;
+    readonly parallelTrials?: number | null;
+    readonly maxFailedTrials?: number | null;
+    readonly maxDurationSeconds?: number | null;
+    readonly maxRetries?: number | null;
+  } | null;
+  readonly seed?: number | null;
+}
+
+export interface ExperimentConfig {
+  readonly strategy: StrategySpec;
+  readonly evaluator: EvaluatorSpec;
+  readonly objective: Objective;
+  readonly constraints: Constraints;
+  readonly budget: Budget;
+  readonly seed: number;
+}
+
+/** Bounds that keep one experiment from monopolising a server; documented in the README. */
+export const LIMITS = {
+  maxTrials: 100_000,
+  parallelTrials: 256,
+  maxRetries: 10,
+  maxDurationSeconds: 30 * 24 * 3600,
+  maxSeed: 2 ** 31 - 1,
+  metricName: 100,
+  jsonBytes: 64 * 1024,
+} as const;
+
+export const DEFAULT_BUDGET = { maxTrials: 100, parallelTrials: 4, maxRetries: 2 } as const;
+
+function integerIn(errors: FieldErrors, path: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) errors.add(path, `must be an integer between ${min} and ${max}`);
+}
+
+function positiveOrNull(errors: FieldErrors, path: string, value: number | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isFinite(value) || value <= 0) errors.add(path, 'must be a positive number');
+  return value;
+}
+
+function jsonObject(errors: FieldErrors, path: string, value: unknown): Record<string, unknown> {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    errors.add(path, 'must be a JSON object');
+    return {};
+  }
+  if (JSON.stringify(value).length > LIMITS.jsonBytes) errors.add(path, `must be at most ${LIMITS.jsonBytes} bytes of JSON`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Fills defaults and checks every bound at once, reporting each offending field by its
+ * path under `prefix`. Plugin-specific options (strategy hyperparameters, evaluator
+ * options) are checked by their own plugins afterwards.
+ */
+export function normalizeExperimentConfig(input: ExperimentConfigInput, prefix = 'input'): ExperimentConfig {
+  const errors = new FieldErrors();
+
+  const strategyType = input.strategy?.type ?? 'reinforce';
+  const strategy: StrategySpec = {
+    type: strategyType,
+    hyperparameters: jsonObject(errors, `${prefix}.strategy.hyperparameters`, input.strategy?.hyperparameters),
+  };
+  if (!input.evaluator) errors.add(`${prefix}.evaluator`, 'is required');
+  const evaluator: EvaluatorSpec = {
+    type: input.evaluator?.type ?? '',
+    options: jsonObject(errors, `${prefix}.evaluator.options`, input.evaluator?.options),
+  };
+
+  const metric = input.objective?.metric ?? 'reward';
+  if (metric.length === 0 || metric.length > LIMITS.metricName) {
+    errors.add(`${prefix}.objective.metric`, `must be 1 to ${LIMITS.metricName} characters`);
+  }
+  const goal = input.objective?.goal ?? null;
+  if (goal !== null && !Number.isFinite(goal)) errors.add(`${prefix}.objective.goal`, 'must be a finite number');
+  const objective: Objective = { metric, direction: input.objective?.direction ?? 'MAXIMIZE', goal };
+
+  const constraints: Constraints = {
+    maxParams: positiveOrNull(errors, `${prefix}.constraints.maxParams`, input.constraints?.maxParams),
+    maxFlops: positiveOrNull(errors, `${prefix}.constraints.maxFlops`, input.constraints?.maxFlops),
+    maxLatencyMs: positiveOrNull(errors, `${prefix}.constraints.maxLatencyMs`, input.constraints?.maxLatencyMs),
+  };
+
+  const b = input.budget ?? {};
+  const maxTrials = b.maxTrials ?? DEFAULT_BUDGET.maxTrials;
+  integerIn(errors, `${prefix}.budget.maxTrials`, maxTrials, 1, LIMITS.maxTrials);
+  const parallelTrials = b.parallelTrials ?? Math.min(DEFAULT_BUDGET.parallelTrials, maxTrials);
+  integerIn(errors, `${prefix}.budget.parallelTrials`, parallelTrials, 1, LIMITS.parallelTrials);
+  if (Number.isInteger(parallelTrials) && Number.isInteger(maxTrials) && parallelTrials > maxTrials) {
+    errors.add(`${prefix}.budget.parallelTrials`, `must not exceed maxTrials (${maxTrials})`);
+  }
+  const maxFailedTrials = b.maxFailedTrials ?? maxTrials;
+  integerIn(errors, `${prefix}.budget.maxFailedTrials`, maxFailedTrials, 0, LIMITS.maxTrials);
+  const maxDurationSeconds = b.maxDurationSeconds ?? null;
+  if (maxDurationSeconds !== null) integerIn(errors, `${prefix}.budget.maxDurationSeconds`, maxDurationSeconds, 1, LIMITS.maxDurationSeconds);
+  const maxRetries = b.maxRetries ?? DEFAULT_BUDGET.maxRetries;
+  integerIn(errors, `${prefix}.budget.maxRetries`, maxRetries, 0, LIMITS.maxRetries);
+
+  const seed = input.seed ?? randomInt(0, LIMITS.maxSeed);
+  integerIn(errors, `${prefix}.seed`, seed, 0, LIMITS.maxSeed);
+
+  errors.throwIfAny('invalid experiment configuration');
+  return {
+    strategy,
+    evaluator,
+    objective,
+    constraints,
+    budget: { maxTrials, parallelTrials, maxFailedTrials, maxDurationSeconds, maxRetries },
+    seed,
+  };
+}

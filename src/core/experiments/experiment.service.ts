@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { BadInputError, ConflictError, FieldErrors, NotFoundError, assertId } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import { Topic, event } from '../events/topics.js';
+import type { SearchSpaceService } from '../search-spaces/search-space.service.js';
+import { checkName } from '../search-spaces/search-space.service.js';
+import type { Page, PageRequest } from '../storage/pagination.js';
+import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
+import type { ExperimentFilter, Storage, TrialCounts } from '../storage/storage.js';
+import { normalizeExperimentConfig, type ExperimentConfig, type ExperimentConfigInput } from './experiment-config.js';
+import { ExperimentStatus } from './experiment-status.js';
+import type { PluginCatalog } from './plugin-catalog.js';
+
+export interface CreateExperimentInput extends ExperimentConfigInput {
+  readonly name: string;
+  readonly description?: string | null;
+  readonly searchSpaceId: string;
+}
+
+export interface UpdateExperimentInput extends ExperimentConfigInput {
+  readonly name?: string | null;
+  readonly description?: string | null;
+}
+
+const MAX_DESCRIPTION = 10_000;
+
+/**
+ * Experiments as configured things: create, read, update, delete. Running them (the
+ * lifecycle transitions and the scheduler) lives beside this in the scheduler's service.
+ */
+export class ExperimentService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly events: EventBus,
+    private readonly spaces: SearchSpaceService,
+    private readonly plugins: PluginCatalog,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private async checkPlugins(config: ExperimentConfig, searchSpaceId: string, prefix: string): Promise<void> {
+    const errors = new FieldErrors();
+    if (!this.plugins.strategyTypes.includes(config.strategy.type)) {
+      errors.add(`${prefix}.strategy.type`, `unknown strategy; one of ${this.plugins.strategyTypes.join(', ')}`);
+    }
+    if (!this.plugins.evaluatorTypes.includes(config.evaluator.type)) {
+      errors.add(`${prefix}.evaluator.type`, `unknown evaluator; one of ${this.plugins.evaluatorTypes.join(', ')}`);
+    }
+    errors.throwIfAny('invalid experiment configuration');
+    const space = await this.spaces.compiledSpace(searchSpaceId);
+    for (const e of this.plugins.validateStrategy(config.strategy, space.decisions)) {
+      errors.add(`${prefix}.strategy.hyperparameters${e.path ? `.${e.path}` : ''}`, e.message);
+    }
+    for (const e of this.plugins.validateEvaluator(config.evaluator, { kind: space.kind, decisions: space.decisions })) {
+      errors.add(`${prefix}.evaluator.options${e.path ? `.${e.path}` : ''}`, e.message);
+    }
+    errors.throwIfAny('invalid experiment configuration');
+  }
+
+  async create(input: CreateExperimentInput): Promise<ExperimentRecord> {
+    const name = checkName('input.name', input.name);
+    const description = this.checkDescription('input.description', input.description);
+    assertId('input.searchSpaceId', input.searchSpaceId);
+    const config = normalizeExperimentConfig(input);
+    if ((await this.spaces.find(input.searchSpaceId)) === null) throw new NotFoundError('search space', input.searchSpaceId);
+    await this.checkPlugins(config, input.searchSpaceId, 'input');
+    const at = this.now();
+    const record: ExperimentRecord = {
+      id: randomUUID(),
+      name,
+      description,
+      searchSpaceId: input.searchSpaceId,
+      ...config,
+      status: ExperimentStatus.CREATED,
+      endReason: null,
+      bestTrialId: null,
+      trialSequence: 0,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    // The search space may be deleted between the check above and this insert; the
+    // foreign key refuses the row then, and the transaction leaves nothing behind.
+    await this.storage.transaction(async (tx) => {
+      if ((await tx.searchSpaces.findById(input.searchSpaceId)) === null) throw new NotFoundError('search space', input.searchSpaceId);
+      await tx.experiments.insert(record);
+    });
+    await this.events.publish(event(Topic.ExperimentUpdated, record.id, record));
+    return record;
+  }
+
+  private checkDescription(path: string, description: string | null | undefined): string | null {
+    if (description === null || description === undefined) return null;
+    if (description.length > MAX_DESCRIPTION) throw BadInputError.field(path, `must be at most ${MAX_DESCRIPTION} characters`);
+    return description;
+  }
+
+  async update(id: string, input: UpdateExperimentInput): Promise<ExperimentRecord> {
+    assertId('id', id);
+    const name = input.name === undefined || input.name === null ? undefined : checkName('input.name', input.name);
+    const description = input.description === undefined ? undefined : this.checkDescription('input.description', input.description);
+    const touchesConfig = ['strategy', 'evaluator', 'objective', 'constraints', 'budget', 'seed'].some(
+      (k) => input[k as keyof ExperimentConfigInput] !== undefined && input[k as keyof ExperimentConfigInput] !== null,
+    );
+    const updated = await this.storage.transaction(async (tx) => {
+      const current = await tx.experiments.findById(id, { forUpdate: true });
+      if (current === null) throw new NotFoundError('experiment', id);
+      let config: Partial<ExperimentConfig> = {};
+      if (touchesConfig) {
+        if (current.status !== ExperimentStatus.CREATED) {
+          throw new ConflictError(`experiment ${id} is ${current.status}; its configuration can only change before it starts`, {
+            status: current.status,
+          });
+        }
+        // Unspecified sections keep their current values.
+        config = normalizeExperimentConfig({
+          strategy: input.strategy ?? current.strategy,
+          evaluator: input.evaluator ?? current.evaluator,
+          objective: input.objective ?? current.objective,
+          constraints: input.constraints ?? current.constraints,
+          budget: input.budget ? { ...current.budget, ...stripNulls(input.budget) } : current.budget,
+          seed: input.seed ?? current.seed,
+        });
+        await this.checkPlugins(config as ExperimentConfig, current.searchSpaceId, 'input');
+      }
+      const patch = {
+        ...config,
+        ...(name !== undefined ? { name } : {}),
+        ...(description !== undefined ? { description } : {}),
+        updatedAt: this.now(),
+      };
+      await tx.experiments.update(id, patch);
+      return { ...current, ...patch };
+    });
+    await this.events.publish(event(Topic.ExperimentUpdated, id, updated));
+    return updated;
+  }
+
+  async delete(id: string): Promise<void> {
+    assertId('id', id);
+    await this.storage.transaction(async (tx) => {
+      const current = await tx.experiments.findById(id, { forUpdate: true });
+      if (current === null) throw new NotFoundError('experiment', id);
+      if (current.status === ExperimentStatus.RUNNING) {
+        throw new ConflictError(`experiment ${id} is RUNNING; cancel or pause it before deleting it`, { status: current.status });
+      }
+      await tx.experiments.delete(id);
+    });
+  }
+
+  async get(id: string): Promise<ExperimentRecord> {
+    assertId('id', id);
+    const record = await this.storage.experiments.findById(id);
+    if (record === null) throw new NotFoundError('experiment', id);
+    return record;
+  }
+
+  list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>> {
+    if (filter.searchSpaceId) assertId('searchSpaceId', filter.searchSpaceId);
+    return this.storage.experiments.list(filter, page);
+  }
+
+  trialCounts(id: string): Promise<TrialCounts> {
+    return this.storage.trials.countByStatus(id);
+  }
+
+  async bestTrial(experiment: ExperimentRecord): Promise<TrialRecord | null> {
+    if (experiment.bestTrialId !== null) return this.storage.trials.findById(experiment.bestTrialId);
+    const [best] = await this.storage.trials.best(experiment.id, experiment.objective.direction, 1);
+    return best ?? null;
+  }
+
+  leaderboard(experiment: ExperimentRecord, top: number): Promise<TrialRecord[]> {
+    return this.storage.trials.best(experiment.id, experiment.objective.direction, top);
+  }
+}
+
+function stripNulls<T extends object>(value: T): Partial<{ [K in keyof T]: NonNullable<T[K]> }> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as Partial<{
+    [K in keyof T]: NonNullable<T[K]>;
+  }>;
+}

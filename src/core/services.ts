@@ -1,0 +1,14 @@
+import type { EventBus } from './events/event-bus.js';
+import type { ExperimentService } from './experiments/experiment.service.js';
+import type { SearchSpaceService } from './search-spaces/search-space.service.js';
+import type { Storage } from './storage/storage.js';
+import type { TrialService } from './trials/trial.service.js';
+
+/** Everything the API layer may call; assembled once per process in src/server.ts. */
+export interface Services {
+  readonly storage: Storage;
+  readonly events: EventBus;
+  readonly searchSpaces: SearchSpaceService;
+  readonly experiments: ExperimentService;
+  readonly trials: TrialService;
+}

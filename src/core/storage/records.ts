@@ -1,0 +1,138 @@
+import type { Actions, Architecture, Decision, SpaceKind } from '../../space/types.js';
+import type { ExperimentStatus, EndReason } from '../experiments/experiment-status.js';
+import type { TrialStatus } from '../trials/trial-status.js';
+
+/**
+ * The rows of the domain as the services see them: plain data, no ORM behaviour, so
+ * they can travel through the event bus and be rebuilt on another replica.
+ */
+
+export interface SearchSpaceRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: SpaceKind;
+  /** The normalised definition (the compiler's input form). */
+  readonly definition: unknown;
+  readonly decisions: readonly Decision[];
+  readonly decisionCount: number;
+  /** Exact, as a decimal string: it routinely exceeds 2^53. */
+  readonly cardinality: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type ObjectiveDirection = 'MAXIMIZE' | 'MINIMIZE';
+
+export interface Objective {
+  readonly metric: string;
+  readonly direction: ObjectiveDirection;
+  /** The experiment ends as soon as a trial reaches it. */
+  readonly goal: number | null;
+}
+
+/** Folded into the reward by the evaluator; null means unconstrained. */
+export interface Constraints {
+  readonly maxParams: number | null;
+  readonly maxFlops: number | null;
+  readonly maxLatencyMs: number | null;
+}
+
+export interface Budget {
+  /** Evaluations, not proposals: duplicates answered from an earlier trial do not count. */
+  readonly maxTrials: number;
+  readonly parallelTrials: number;
+  readonly maxFailedTrials: number;
+  readonly maxDurationSeconds: number | null;
+  /** Attempts of one trial after a failure or a lost lease, before it is FAILED. */
+  readonly maxRetries: number;
+}
+
+export interface StrategySpec {
+  readonly type: string;
+  readonly hyperparameters: Readonly<Record<string, unknown>>;
+}
+
+export interface EvaluatorSpec {
+  readonly type: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface ExperimentRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly searchSpaceId: string;
+  readonly strategy: StrategySpec;
+  readonly evaluator: EvaluatorSpec;
+  readonly objective: Objective;
+  readonly constraints: Constraints;
+  readonly budget: Budget;
+  readonly seed: number;
+  readonly status: ExperimentStatus;
+  readonly endReason: EndReason | null;
+  readonly bestTrialId: string | null;
+  /** Sequence numbers handed out so far (the next trial gets this + 1). */
+  readonly trialSequence: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export interface TrialRecord {
+  readonly id: string;
+  readonly experimentId: string;
+  readonly sequence: number;
+  readonly actions: Actions;
+  readonly architecture: Architecture;
+  readonly label: string;
+  readonly fingerprint: string;
+  readonly policyVersion: number;
+  readonly logProb: number;
+  readonly status: TrialStatus;
+  readonly reward: number | null;
+  readonly finalMetrics: Readonly<Record<string, number>>;
+  readonly params: number | null;
+  readonly flops: number | null;
+  readonly latencyMs: number | null;
+  /** Set when the result was answered from an earlier trial with the same fingerprint. */
+  readonly duplicateOfId: string | null;
+  readonly workerId: string | null;
+  readonly attempt: number;
+  readonly leaseExpiresAt: Date | null;
+  readonly error: string | null;
+  /** Set in the same transaction as the checkpoint of the update that consumed the reward. */
+  readonly observedAt: Date | null;
+  readonly idempotencyKey: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export interface TrialMetricRecord {
+  readonly id: string;
+  readonly trialId: string;
+  readonly experimentId: string;
+  readonly step: number;
+  readonly name: string;
+  readonly value: number;
+  readonly createdAt: Date;
+}
+
+export interface ControllerStats {
+  readonly baseline: number | null;
+  readonly meanReward: number | null;
+  readonly entropy: number | null;
+}
+
+export interface PolicyCheckpointRecord {
+  readonly id: string;
+  readonly experimentId: string;
+  readonly step: number;
+  readonly state: unknown;
+  readonly stats: ControllerStats;
+  /** Trials whose rewards this update consumed. */
+  readonly observedTrialIds: readonly string[];
+  readonly createdAt: Date;
+}

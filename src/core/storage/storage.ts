@@ -1,0 +1,96 @@
+import type { ExperimentStatus } from '../experiments/experiment-status.js';
+import type { TrialStatus } from '../trials/trial-status.js';
+import type { Page, PageRequest } from './pagination.js';
+import type {
+  ExperimentRecord,
+  PolicyCheckpointRecord,
+  SearchSpaceRecord,
+  TrialMetricRecord,
+  TrialRecord,
+} from './records.js';
+
+/**
+ * The storage the services talk to. One implementation (TypeORM) serves both the
+ * embedded PGlite and PostgreSQL; the contract suite in test/storage runs against both.
+ *
+ * Everything done inside `transaction` commits or rolls back together. Inside it, use
+ * only the `tx` handed in: in embedded mode a second connection would wait for this
+ * transaction to end, forever.
+ */
+export interface Storage {
+  readonly searchSpaces: SearchSpaceRepository;
+  readonly experiments: ExperimentRepository;
+  readonly trials: TrialRepository;
+  readonly metrics: TrialMetricRepository;
+  readonly checkpoints: PolicyCheckpointRepository;
+  transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
+}
+
+type Patch<T> = { -readonly [K in keyof T]?: T[K] };
+
+export interface SearchSpaceFilter {
+  readonly nameContains?: string | null;
+}
+
+export interface SearchSpaceRepository {
+  insert(record: SearchSpaceRecord): Promise<void>;
+  findById(id: string): Promise<SearchSpaceRecord | null>;
+  findByIds(ids: readonly string[]): Promise<SearchSpaceRecord[]>;
+  list(filter: SearchSpaceFilter, page: PageRequest): Promise<Page<SearchSpaceRecord>>;
+  update(id: string, patch: Patch<Pick<SearchSpaceRecord, 'name' | 'updatedAt'>>): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface ExperimentFilter {
+  readonly statuses?: readonly ExperimentStatus[] | null;
+  readonly searchSpaceId?: string | null;
+  readonly nameContains?: string | null;
+}
+
+export interface ExperimentRepository {
+  insert(record: ExperimentRecord): Promise<void>;
+  /** `forUpdate` takes a row lock until the transaction ends: use it for read-modify-write. */
+  findById(id: string, options?: { forUpdate?: boolean }): Promise<ExperimentRecord | null>;
+  list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>>;
+  listIdsByStatus(statuses: readonly ExperimentStatus[]): Promise<string[]>;
+  countBySearchSpace(searchSpaceId: string): Promise<number>;
+  update(id: string, patch: Patch<Omit<ExperimentRecord, 'id' | 'createdAt'>>): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+export type TrialOrder = 'SEQUENCE_ASC' | 'SEQUENCE_DESC' | 'REWARD_DESC' | 'REWARD_ASC' | 'CREATED_AT_DESC';
+
+export interface TrialFilter {
+  readonly statuses?: readonly TrialStatus[] | null;
+}
+
+export type TrialCounts = Readonly<Record<TrialStatus, number>>;
+
+export interface TrialRepository {
+  insert(records: readonly TrialRecord[]): Promise<void>;
+  findById(id: string, options?: { forUpdate?: boolean }): Promise<TrialRecord | null>;
+  list(experimentId: string, filter: TrialFilter, order: TrialOrder, page: PageRequest): Promise<Page<TrialRecord>>;
+  /** Trials in sequence order with the given statuses, for the scheduler. */
+  listByStatus(experimentId: string, statuses: readonly TrialStatus[], limit?: number): Promise<TrialRecord[]>;
+  countByStatus(experimentId: string): Promise<TrialCounts>;
+  /** Best finished trial by reward (highest first for MAXIMIZE). */
+  best(experimentId: string, direction: 'MAXIMIZE' | 'MINIMIZE', limit: number): Promise<TrialRecord[]>;
+  /** An evaluated (not duplicate) finished trial with this fingerprint, if any. */
+  findEvaluatedByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null>;
+  update(id: string, patch: Patch<Omit<TrialRecord, 'id' | 'experimentId' | 'sequence' | 'createdAt'>>): Promise<void>;
+}
+
+export interface TrialMetricRepository {
+  /** Idempotent on (trial, name, step): a repeated report overwrites the value. */
+  upsert(record: TrialMetricRecord): Promise<TrialMetricRecord>;
+  list(trialId: string, name?: string | null): Promise<TrialMetricRecord[]>;
+  /** Values of `name` at `step` over the experiment's trials, for the median stopping rule. */
+  valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[]): Promise<number[]>;
+}
+
+export interface PolicyCheckpointRepository {
+  insert(record: PolicyCheckpointRecord): Promise<void>;
+  latest(experimentId: string): Promise<PolicyCheckpointRecord | null>;
+  /** Oldest first, without the (large) strategy state. */
+  history(experimentId: string, limit: number): Promise<Omit<PolicyCheckpointRecord, 'state'>[]>;
+}

@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { Logger } from '../logger.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+import { ENTITIES } from './entities/index.js';
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; absent means the embedded PGlite. */
+  readonly url: string | null;
+  /** Embedded data directory; null keeps the embedded database in memory. */
+  readonly dataDir: string | null;
+  /** Schema to use (created when missing); lets test runs share one PostgreSQL database. */
+  readonly schema: string | null;
+  readonly poolSize: number;
+}
+
+export interface Database {
+  readonly mode: 'embedded' | 'server';
+  readonly dataSource: DataSource;
+  /** For a dedicated connection outside the pool (LISTEN). */
+  readonly clientConfig: pg.ClientConfig;
+  /** Applies pending migrations; returns their names. */
+  migrate(): Promise<string[]>;
+  hasPendingMigrations(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = join(__dirname, '..', '..', 'migrations', '*.js');
+// Any constant works, as long as every graphnas process uses the same one.
+const MIGRATION_LOCK = 716_352_001;
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
+  let embedded: EmbeddedPostgres | null = null;
+  let clientConfig: pg.ClientConfig;
+  if (options.url === null) {
+    // +2: the migration lock client and slack for a connection being replaced.
+    embedded = await startEmbeddedPostgres(options.dataDir, options.poolSize + 2);
+    clientConfig = { host: embedded.host, port: embedded.port, user: 'postgres', database: 'postgres' };
+    logger.info({ dataDir: options.dataDir ?? 'memory' }, 'embedded database (PGlite) started');
+  } else {
+    clientConfig = { connectionString: options.url };
+  }
+  if (options.schema !== null) {
+    clientConfig = { ...clientConfig, options: `-c search_path=${quoteIdent(options.schema)}` };
+    const client = new pg.Client(clientConfig);
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+    } finally {
+      await client.end();
+    }
+  }
+
+  const dataSource = new DataSource({
+    type: 'postgres',
+    ...(typeof clientConfig.connectionString === 'string'
+      ? { url: clientConfig.connectionString }
+      : { host: clientConfig.host, port: clientConfig.port, username: 'postgres', database: 'postgres' }),
+    ...(options.schema !== null ? { schema: options.schema } : {}),
+    entities: ENTITIES,
+    migrations: [MIGRATIONS],
+    migrationsTableName: 'graphnas_migrations',
+    synchronize: false,
+    logging: false,
+    poolSize: options.poolSize,
+    extra: {
+      max: options.poolSize,
+      ...(clientConfig.options ? { options: clientConfig.options } : {}),
+      // A connection that cannot be had within this time is an outage, not a queue.
+      connectionTimeoutMillis: 30_000,
+    },
+  });
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+
+  return {
+    mode: embedded ? 'embedded' : 'server',
+    dataSource,
+    clientConfig,
+    async migrate() {
+      // Replicas starting together must not run the same migration twice.
+      const lock = new pg.Client(clientConfig);
+      await lock.connect();
+      try {
+        await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        const applied = await dataSource.runMigrations({ transaction: 'each' });
+        for (const m of applied) logger.info({ migration: m.name }, 'migration applied');
+        return applied.map((m) => m.name);
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+        await lock.end();
+      }
+    },
+    hasPendingMigrations: () => dataSource.showMigrations(),
+    async close() {
+      await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}

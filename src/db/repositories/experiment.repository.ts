@@ -1,0 +1,57 @@
+import { In, type EntityManager } from 'typeorm';
+import type { ExperimentStatus } from '../../core/experiments/experiment-status.js';
+import type { Page, PageRequest } from '../../core/storage/pagination.js';
+import type { ExperimentRecord } from '../../core/storage/records.js';
+import type { ExperimentFilter, ExperimentRepository } from '../../core/storage/storage.js';
+import { ExperimentEntity } from '../entities/index.js';
+import { row } from '../entities/columns.js';
+import { keysetPage } from './keyset.js';
+import { escapeLike } from './search-space.repository.js';
+
+export class TypeormExperimentRepository implements ExperimentRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async insert(record: ExperimentRecord): Promise<void> {
+    await this.em.insert(ExperimentEntity, row<ExperimentEntity>(record));
+  }
+
+  findById(id: string, options: { forUpdate?: boolean } = {}): Promise<ExperimentRecord | null> {
+    const q = this.em.createQueryBuilder(ExperimentEntity, 'e').where('e.id = :id', { id });
+    if (options.forUpdate) q.setLock('pessimistic_write');
+    return q.getOne();
+  }
+
+  list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>> {
+    const q = this.em.createQueryBuilder(ExperimentEntity, 'e');
+    if (filter.statuses && filter.statuses.length > 0) q.andWhere('e.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.searchSpaceId) q.andWhere('e.search_space_id = :space', { space: filter.searchSpaceId });
+    if (filter.nameContains) q.andWhere(`e.name ILIKE :name`, { name: `%${escapeLike(filter.nameContains)}%` });
+    return keysetPage(
+      q,
+      [
+        { expression: 'e.created_at', key: (r) => r.createdAt.toISOString(), cast: '::timestamptz' },
+        { expression: 'e.id', key: (r) => r.id, cast: '::uuid' },
+      ],
+      'DESC',
+      page,
+    );
+  }
+
+  async listIdsByStatus(statuses: readonly ExperimentStatus[]): Promise<string[]> {
+    const rows = await this.em.find(ExperimentEntity, { select: { id: true }, where: { status: In([...statuses]) } });
+    return rows.map((r) => r.id);
+  }
+
+  countBySearchSpace(searchSpaceId: string): Promise<number> {
+    return this.em.countBy(ExperimentEntity, { searchSpaceId });
+  }
+
+  async update(id: string, patch: Partial<Omit<ExperimentRecord, 'id' | 'createdAt'>>): Promise<void> {
+    await this.em.update(ExperimentEntity, { id }, row<ExperimentEntity>(patch));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.em.delete(ExperimentEntity, { id });
+    return (result.affected ?? 0) > 0;
+  }
+}

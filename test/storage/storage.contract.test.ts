@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { ExperimentStatus } from '../../src/core/experiments/experiment-status.js';
+import type { Storage } from '../../src/core/storage/storage.js';
+import { TrialStatus } from '../../src/core/trials/trial-status.js';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { createTypeormStorage } from '../../src/db/repositories/typeorm-storage.js';
+import { createLogger } from '../../src/logger.js';
+import { backends } from '../helpers/backends.js';
+import { experimentRecord, searchSpaceRecord, trialRecord } from '../helpers/records.js';
+
+// One contract, every back end: the same assertions run on PGlite and PostgreSQL.
+describe('storage', async () => {
+ for (const backend of await backends()) {
+  describe(`storage contract on ${backend.name}`, { skip: backend.skip ?? false }, () => {
+    let db: Database;
+    let storage: Storage;
+
+    before(async () => {
+      const config = backend.config();
+      db = await openDatabase(
+        { url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: 4 },
+        createLogger('silent', { pretty: false }),
+      );
+      await db.migrate();
+      storage = createTypeormStorage(db.dataSource);
+    });
+
+    after(async () => {
+      await db?.close();
+      await backend.cleanup();
+    });
+
+    test('migrations are applied once and nothing is pending', async () => {
+      assert.equal(await db.hasPendingMigrations(), false);
+      assert.deepEqual(await db.migrate(), []);
+    });
+
+    test('a search space round-trips with its JSON, decisions and exact cardinality', async () => {
+      const space = searchSpaceRecord({ name: 'round trip' });
+      await storage.searchSpaces.insert(space);
+      const found = await storage.searchSpaces.findById(space.id);
+      assert.ok(found);
+      assert.deepEqual(found.definition, space.definition);
+      assert.deepEqual(found.decisions, space.decisions);
+      assert.equal(found.cardinality, '123456789012345678901234567890');
+      assert.equal(found.createdAt.getTime(), space.createdAt.getTime());
+      assert.equal(await storage.searchSpaces.findById(randomUUID()), null);
+    });
+
+    test('keyset pages cover every row exactly once, newest first, with a total count', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const start = Date.now();
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        // Two rows share a timestamp, so the id must break the tie in the cursor.
+        const at = new Date(start + Math.floor(i / 2) * 1000);
+        const space = searchSpaceRecord({ name: `page ${tag} ${i}`, createdAt: at, updatedAt: at });
+        await storage.searchSpaces.insert(space);
+        ids.push(space.id);
+      }
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await storage.searchSpaces.list({ nameContains: `page ${tag}` }, { first: 3, after });
+        assert.equal(page.totalCount, 7);
+        seen.push(...page.items.map((i) => i.node.id));
+        if (!page.hasNextPage) break;
+        after = page.items.at(-1)!.cursor;
+      }
+      assert.equal(seen.length, 7);
+      assert.deepEqual(new Set(seen), new Set(ids));
+      const times = (await Promise.all(seen.map((id) => storage.searchSpaces.findById(id)))).map((s) => s!.createdAt.getTime());
+      assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    });
+
+    test('LIKE wildcards in a name filter match literally', async () => {
+      const tag = randomUUID().slice(0, 8);
+      await storage.searchSpaces.insert(searchSpaceRecord({ name: `${tag} 100% pure` }));
+      await storage.searchSpaces.insert(searchSpaceRecord({ name: `${tag} 100 pure` }));
+      const page = await storage.searchSpaces.list({ nameContains: `${tag} 100%` }, { first: 10, after: null });
+      assert.equal(page.totalCount, 1);
+    });
+
+    test('a failed transaction leaves nothing behind', async () => {
+      const space = searchSpaceRecord();
+      await assert.rejects(
+        storage.transaction(async (tx) => {
+          await tx.searchSpaces.insert(space);
+          throw new Error('abort');
+        }),
+        /abort/,
+      );
+      assert.equal(await storage.searchSpaces.findById(space.id), null);
+    });
+
+    test('a search space used by an experiment cannot be deleted; deleting the experiment cascades', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      await storage.trials.insert([trialRecord(experiment.id, 1), trialRecord(experiment.id, 2)]);
+      assert.equal(await storage.experiments.countBySearchSpace(space.id), 1);
+      await assert.rejects(storage.searchSpaces.delete(space.id));
+      assert.ok(await storage.searchSpaces.findById(space.id));
+      assert.equal(await storage.experiments.delete(experiment.id), true);
+      assert.equal((await storage.trials.countByStatus(experiment.id)).PENDING, 0);
+      assert.equal(await storage.searchSpaces.delete(space.id), true);
+    });
+
+    test('sequence numbers are unique per experiment', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      await storage.trials.insert([trialRecord(experiment.id, 1)]);
+      await assert.rejects(storage.trials.insert([trialRecord(experiment.id, 1)]));
+    });
+
+    test('experiments filter by status and search space', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      await storage.experiments.insert(experimentRecord(space.id, { status: ExperimentStatus.RUNNING }));
+      await storage.experiments.insert(experimentRecord(space.id, { status: ExperimentStatus.PAUSED }));
+      await storage.experiments.insert(experimentRecord(space.id));
+      const running = await storage.experiments.list({ searchSpaceId: space.id, statuses: [ExperimentStatus.RUNNING, ExperimentStatus.PAUSED] }, { first: 10, after: null });
+      assert.equal(running.totalCount, 2);
+      assert.ok(running.items.every((i) => i.node.status !== ExperimentStatus.CREATED));
+      const ids = await storage.experiments.listIdsByStatus([ExperimentStatus.RUNNING]);
+      assert.ok(ids.length >= 1);
+    });
+
+    test('trials order by reward with unfinished ones last, and page through ties', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      const rewards = [0.5, null, 0.9, 0.5, 0.1, null, 0.9];
+      await storage.trials.insert(
+        rewards.map((reward, i) =>
+          trialRecord(experiment.id, i + 1, reward === null ? {} : { reward, status: TrialStatus.SUCCEEDED }),
+        ),
+      );
+      const order: (number | null)[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page = await storage.trials.list(experiment.id, {}, 'REWARD_DESC', { first: 2, after });
+        order.push(...page.items.map((i) => i.node.reward));
+        if (!page.hasNextPage) break;
+        after = page.items.at(-1)!.cursor;
+      }
+      assert.deepEqual(order, [0.9, 0.9, 0.5, 0.5, 0.1, null, null]);
+      const asc = await storage.trials.list(experiment.id, {}, 'REWARD_ASC', { first: 10, after: null });
+      assert.deepEqual(asc.items.map((i) => i.node.reward), [0.1, 0.5, 0.5, 0.9, 0.9, null, null]);
+      const best = await storage.trials.best(experiment.id, 'MAXIMIZE', 2);
+      assert.deepEqual(best.map((t) => t.sequence), [3, 7]);
+      const succeeded = await storage.trials.list(experiment.id, { statuses: [TrialStatus.SUCCEEDED] }, 'SEQUENCE_DESC', { first: 10, after: null });
+      assert.deepEqual(succeeded.items.map((i) => i.node.sequence), [7, 5, 4, 3, 1]);
+      const counts = await storage.trials.countByStatus(experiment.id);
+      assert.equal(counts.SUCCEEDED, 5);
+      assert.equal(counts.PENDING, 2);
+    });
+
+    test('a garbled cursor is a clear input error', async () => {
+      await assert.rejects(storage.searchSpaces.list({}, { first: 1, after: 'not-a-cursor' }), { code: 'BAD_USER_INPUT' });
+    });
+
+    test('a row lock makes concurrent read-modify-writes serialise', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      const bump = () =>
+        storage.transaction(async (tx) => {
+          const current = await tx.experiments.findById(experiment.id, { forUpdate: true });
+          await tx.experiments.update(experiment.id, { trialSequence: current!.trialSequence + 1 });
+        });
+      await Promise.all([bump(), bump(), bump(), bump()]);
+      assert.equal((await storage.experiments.findById(experiment.id))!.trialSequence, 4);
+    });
+
+    test('metrics upsert per (trial, name, step) and list in step order', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      const trial = trialRecord(experiment.id, 1, { status: TrialStatus.RUNNING });
+      await storage.trials.insert([trial]);
+      const metric = (step: number, name: string, value: number) => ({
+        id: randomUUID(), trialId: trial.id, experimentId: experiment.id, step, name, value, createdAt: new Date(),
+      });
+      await storage.metrics.upsert(metric(2, 'val_accuracy', 0.5));
+      await storage.metrics.upsert(metric(1, 'val_accuracy', 0.3));
+      await storage.metrics.upsert(metric(1, 'loss', 1.2));
+      await storage.metrics.upsert(metric(2, 'val_accuracy', 0.55));
+      const acc = await storage.metrics.list(trial.id, 'val_accuracy');
+      assert.deepEqual(acc.map((m) => [m.step, m.value]), [[1, 0.3], [2, 0.55]]);
+      assert.equal((await storage.metrics.list(trial.id)).length, 3);
+      assert.deepEqual(await storage.metrics.valuesAtStep(experiment.id, 'val_accuracy', 2, [TrialStatus.RUNNING]), [0.55]);
+      assert.deepEqual(await storage.metrics.valuesAtStep(experiment.id, 'val_accuracy', 2, [TrialStatus.SUCCEEDED]), []);
+    });
+
+    test('policy checkpoints: latest and history, unique per step', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      const checkpoint = (step: number) => ({
+        id: randomUUID(), experimentId: experiment.id, step, state: { weights: [step] },
+        stats: { baseline: step / 10, meanReward: 0.5, entropy: 1 }, observedTrialIds: [randomUUID()], createdAt: new Date(),
+      });
+      await storage.checkpoints.insert(checkpoint(1));
+      await storage.checkpoints.insert(checkpoint(2));
+      await assert.rejects(storage.checkpoints.insert(checkpoint(2)));
+      const latest = await storage.checkpoints.latest(experiment.id);
+      assert.equal(latest?.step, 2);
+      assert.deepEqual(latest?.state, { weights: [2] });
+      const history = await storage.checkpoints.history(experiment.id, 10);
+      assert.deepEqual(history.map((h) => h.step), [1, 2]);
+      assert.equal('state' in history[0]! && history[0].state !== undefined, false);
+    });
+  });
+}
+});
