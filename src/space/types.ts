@@ -57,6 +57,11 @@ export interface ArchitectureHyperparameters {
   readonly learningRate?: number;
   readonly batchSize?: number;
   readonly optimizer?: string;
+  /**
+   * Any other named hyperparameter the space searches (momentum, weight decay, an imported
+   * NNI parameter, …), passed through to the evaluator; absent when the space has none.
+   */
+  readonly custom?: Readonly<Record<string, ChoiceValue>>;
 }
 
 export interface LayersArchitecture {
@@ -82,6 +87,14 @@ export interface CellSkeleton {
   readonly channels: readonly number[];
   readonly cellsPerStack: number;
 }
+
+/**
+ * The operations a cell edge may use (NAS-Bench-201's set): `none` is the zero op (the edge
+ * contributes nothing), `skip_connect` the identity, `nor_conv_*` ReLU-conv-BN, and
+ * `avg_pool_3x3` a stride-1 average pool. The model builder implements exactly these.
+ */
+export const CELL_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
+export type CellOp = (typeof CELL_OPS)[number];
 
 export interface CellArchitecture {
   readonly kind: 'cell';
