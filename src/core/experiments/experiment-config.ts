@@ -98,7 +98,9 @@ export function normalizeExperimentConfig(input: ExperimentConfigInput, prefix =
   integerIn(errors, `${prefix}.budget.maxTrials`, maxTrials, 1, LIMITS.maxTrials);
   const parallelTrials = b.parallelTrials ?? Math.min(DEFAULT_BUDGET.parallelTrials, maxTrials);
   integerIn(errors, `${prefix}.budget.parallelTrials`, parallelTrials, 1, LIMITS.parallelTrials);
-  if (Number.isInteger(parallelTrials) && Number.isInteger(maxTrials) && parallelTrials > maxTrials) {
+  const inRange = (v: number, max: number): boolean => Number.isInteger(v) && v >= 1 && v <= max;
+  // Only when both are valid on their own: one message per mistake.
+  if (inRange(parallelTrials, LIMITS.parallelTrials) && inRange(maxTrials, LIMITS.maxTrials) && parallelTrials > maxTrials) {
     errors.add(`${prefix}.budget.parallelTrials`, `must not exceed maxTrials (${maxTrials})`);
   }
   const maxFailedTrials = b.maxFailedTrials ?? maxTrials;

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { printSchema } from 'graphql';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { createSchema } from './graphql/schema.js';
+import { createLogger, type Logger } from './logger.js';
+import { startServer } from './server.js';
+
+const USAGE = `graphnas — neural architecture search as a GraphQL service
+
+usage: graphnas <command>
+
+commands:
+  serve     start the GraphQL API (embedded PGlite unless DATABASE_URL is set)
+  migrate   apply pending database migrations and exit
+  schema    write schema.graphql from the code (--check: fail if it differs)
+  help      this text
+
+configuration: environment variables, see README.md`;
+
+/** Where `schema.graphql` lives: the package root, two levels above dist/src. */
+export const SCHEMA_FILE = join(__dirname, '..', '..', 'schema.graphql');
+
+export async function printedSchema(): Promise<string> {
+  return `${printSchema(await createSchema(null))}\n`;
+}
+
+function makeLogger(config: Config): Logger {
+  return createLogger(config.logLevel, config.logFormat === 'auto' ? {} : { pretty: config.logFormat === 'pretty' });
+}
+
+async function serve(config: Config): Promise<void> {
+  const logger = makeLogger(config);
+  const server = await startServer(config, logger);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'signal received');
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function migrate(config: Config): Promise<void> {
+  const logger = makeLogger(config);
+  const db = await openDatabase(
+    { url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: 2 },
+    logger,
+  );
+  try {
+    const applied = await db.migrate();
+    logger.info({ applied: applied.length }, applied.length ? 'migrations applied' : 'database is up to date');
+  } finally {
+    await db.close();
+  }
+}
+
+async function schema(check: boolean): Promise<void> {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const text = await printedSchema();
+  if (check) {
+    const current = existsSync(SCHEMA_FILE) ? readFileSync(SCHEMA_FILE, 'utf8') : '';
+    if (current !== text) {
+      console.error('schema.graphql is out of date: run `npm run schema` and commit it');
+      process.exit(1);
+    }
+    return;
+  }
+  writeFileSync(SCHEMA_FILE, text);
+  console.log(`wrote ${SCHEMA_FILE}`);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command = 'help', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(loadConfig());
+    case 'migrate':
+      return migrate(loadConfig());
+    case 'schema':
+      return schema(rest.includes('--check'));
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+    process.exit(1);
+  });
+}

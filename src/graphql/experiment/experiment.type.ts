@@ -1,0 +1,71 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { EndReason, ExperimentStatus } from '../../core/experiments/experiment-status.js';
+import type { ObjectiveDirection as Direction } from '../../core/storage/records.js';
+import { ObjectiveDirection } from '../common/enums.js';
+import { JSONScalar } from '../common/scalars.js';
+
+@ObjectType()
+export class StrategyConfig {
+  @Field({ description: 'reinforce | random | evolution' }) type!: string;
+  @Field(() => JSONScalar) hyperparameters!: unknown;
+}
+
+@ObjectType()
+export class EvaluatorConfig {
+  @Field({ description: 'tabular | tfjs-trainer | external' }) type!: string;
+  @Field(() => JSONScalar) options!: unknown;
+}
+
+@ObjectType()
+export class Objective {
+  @Field() metric!: string;
+  @Field(() => ObjectiveDirection) direction!: Direction;
+  @Field(() => Float, { nullable: true, description: 'The experiment ends when a trial reaches it.' }) goal!: number | null;
+}
+
+@ObjectType()
+export class Constraints {
+  @Field(() => Float, { nullable: true }) maxParams!: number | null;
+  @Field(() => Float, { nullable: true }) maxFlops!: number | null;
+  @Field(() => Float, { nullable: true }) maxLatencyMs!: number | null;
+}
+
+@ObjectType()
+export class Budget {
+  @Field(() => Int, { description: 'Evaluations; duplicates answered from an earlier trial do not count.' }) maxTrials!: number;
+  @Field(() => Int) parallelTrials!: number;
+  @Field(() => Int) maxFailedTrials!: number;
+  @Field(() => Int, { nullable: true }) maxDurationSeconds!: number | null;
+  @Field(() => Int, { description: 'Retries of one trial after a failure or a lost lease.' }) maxRetries!: number;
+}
+
+@ObjectType({ description: 'Trials per status.' })
+export class TrialCounts {
+  @Field(() => Int) pending!: number;
+  @Field(() => Int) running!: number;
+  @Field(() => Int) succeeded!: number;
+  @Field(() => Int) failed!: number;
+  @Field(() => Int) pruned!: number;
+  @Field(() => Int) cancelled!: number;
+  @Field(() => Int) total!: number;
+}
+
+@ObjectType()
+export class Experiment {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => String, { nullable: true }) description!: string | null;
+  @Field(() => ID) searchSpaceId!: string;
+  @Field(() => StrategyConfig) strategy!: StrategyConfig;
+  @Field(() => EvaluatorConfig) evaluator!: EvaluatorConfig;
+  @Field(() => Objective) objective!: Objective;
+  @Field(() => Constraints) constraints!: Constraints;
+  @Field(() => Budget) budget!: Budget;
+  @Field(() => Int) seed!: number;
+  @Field(() => ExperimentStatus) status!: ExperimentStatus;
+  @Field(() => EndReason, { nullable: true }) endReason!: EndReason | null;
+  @Field() createdAt!: Date;
+  @Field() updatedAt!: Date;
+  @Field(() => Date, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+}

@@ -1,0 +1,148 @@
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { specifiedRules, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config.js';
+import { LocalEventBus, type EventBus } from './core/events/event-bus.js';
+import { ExperimentService } from './core/experiments/experiment.service.js';
+import { SearchSpaceService } from './core/search-spaces/search-space.service.js';
+import type { Services } from './core/services.js';
+import { TrialService } from './core/trials/trial.service.js';
+import { openDatabase, type Database } from './db/database.js';
+import { PgEventBus } from './db/pg-event-bus.js';
+import { createTypeormStorage } from './db/repositories/typeorm-storage.js';
+import type { GraphQLContext } from './graphql/common/context.js';
+import { formatError } from './graphql/errors.js';
+import { depthLimit } from './graphql/limits.js';
+import { createLocalPubSub, createSchema } from './graphql/schema.js';
+import type { Logger } from './logger.js';
+import { createPluginCatalog } from './plugins.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly services: Services;
+  readonly database: Database;
+  /** Graceful: stops accepting, closes WebSockets (1001), finishes requests, closes the database. */
+  close(): Promise<void>;
+}
+
+/** WebSocket close code sent to subscribers when the server shuts down (RFC 6455 "going away"). */
+export const CLOSE_GOING_AWAY = 1001;
+
+export async function openServices(database: Database, logger: Logger): Promise<Services> {
+  const storage = createTypeormStorage(database.dataSource);
+  // NOTIFY is not delivered across PGlite's connections, and one embedded process has no
+  // replicas to tell: the in-process bus is both correct and cheaper there.
+  const events: EventBus =
+    database.mode === 'server'
+      ? await PgEventBus.start(database.clientConfig, database.dataSource.manager, storage, logger)
+      : new LocalEventBus();
+  const searchSpaces = new SearchSpaceService(storage);
+  const experiments = new ExperimentService(storage, events, searchSpaces, createPluginCatalog());
+  const trials = new TrialService(storage, events);
+  return { storage, events, searchSpaces, experiments, trials };
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await openDatabase(
+    { url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: config.dbPoolSize },
+    logger,
+  );
+  let services: Services;
+  try {
+    await database.migrate();
+    services = await openServices(database, logger);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const pubSub = createLocalPubSub();
+  const stopBridge = services.events.onEvent((e) => pubSub.publish(e.topic, e.key, e.payload as never));
+  const schema = await createSchema(services);
+  const context: GraphQLContext = { services, pubSub };
+
+  const app = express();
+  const httpServer: Server = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
+  const rules = [...specifiedRules, depthLimit(config.maxQueryDepth)];
+  const format = formatError(logger);
+  // Subscriptions get the same validation and error mapping as queries over HTTP.
+  const wsCleanup = useServer(
+    {
+      schema,
+      context: () => context,
+      validate: (s, document) => validate(s, document, rules),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    formatError: format,
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    introspection: true,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  let ready = true;
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      if (!ready) throw new Error('shutting down');
+      await database.dataSource.query('SELECT 1');
+      if (await database.hasPendingMigrations()) throw new Error('migrations pending');
+      res.json({ status: 'ready', database: database.mode });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', reason: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: config.maxBodyBytes }),
+    expressMiddleware(apollo, { context: async () => context }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
+  logger.info({ url, database: database.mode }, 'graphnas is serving');
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      logger.info('shutting down');
+      for (const client of wsServer.clients) client.close(CLOSE_GOING_AWAY, 'server shutting down');
+      await wsCleanup.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      // Stops accepting and waits for in-flight requests (the drain plugin), up to the timeout.
+      const drained = apollo.stop();
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
+      await Promise.race([drained, timeout]);
+      httpServer.closeAllConnections();
+      stopBridge();
+      await services.events.close();
+      await database.close();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+  return { url, port, services, database, close };
+}
