@@ -1,0 +1,91 @@
+/**
+ * Scores an architecture by looking its label up in a metric table: a NAS-Bench-201
+ * cell string in the shipped 12-epoch table by default, or any user CSV with a label
+ * column and metric columns. Costs microseconds, so strategies can be compared over
+ * thousands of searches (bench/search.ts) on the same footing as real training.
+ */
+import type { EvaluationRequest, EvaluationResult, Evaluator, EvaluatorConfig } from '../evaluator.js';
+import { resolveTabularConfig, TabularConfigError, testColumnFor, type ResolvedTabularConfig, type TabularEvaluatorConfig } from './config.js';
+import { loadMetricTable, type MetricTable } from './table.js';
+
+export class UnknownArchitectureError extends Error {
+  override readonly name = 'UnknownArchitectureError';
+  constructor(
+    readonly label: string,
+    table: MetricTable,
+  ) {
+    super(`architecture ${JSON.stringify(label)} is not in ${table.path} (${table.size} rows keyed by ${table.keyColumn}); a tabular evaluator only scores architectures its table lists`);
+  }
+}
+
+/** What a loaded table resolved the configuration to. */
+export interface TabularBinding {
+  readonly table: MetricTable;
+  readonly testColumn: string | null;
+}
+
+export class TabularEvaluator implements Evaluator {
+  readonly type = 'tabular';
+  readonly config: ResolvedTabularConfig;
+  private bound: Promise<TabularBinding> | undefined;
+
+  /** Throws TabularConfigError for a malformed configuration; the table loads on first use (or `load()`). */
+  constructor(config: EvaluatorConfig | TabularEvaluatorConfig) {
+    this.config = resolveTabularConfig(config);
+  }
+
+  /** Loads the table and checks the configured columns exist; idempotent. */
+  load(): Promise<TabularBinding> {
+    if (this.bound === undefined) {
+      this.bound = this.bind();
+      this.bound.catch(() => (this.bound = undefined));
+    }
+    return this.bound;
+  }
+
+  private async bind(): Promise<TabularBinding> {
+    const { rewardColumn, extraColumns } = this.config;
+    const table = await loadMetricTable(this.config.table, this.config.keyColumn);
+    const missing = (path: string, column: string): TabularConfigError =>
+      new TabularConfigError(path, `column ${JSON.stringify(column)} is not in ${table.path} (metric columns: ${table.columns.filter((c) => table.hasColumn(c)).join(', ')})`);
+    if (!table.hasColumn(rewardColumn)) throw missing('rewardColumn', rewardColumn);
+    extraColumns.forEach((c, i) => {
+      if (!table.hasColumn(c)) throw missing(`extraColumns[${i}]`, c);
+    });
+    let testColumn: string | null;
+    if (this.config.testColumn === undefined) {
+      const derived = testColumnFor(rewardColumn);
+      testColumn = derived !== undefined && table.hasColumn(derived) ? derived : null;
+    } else {
+      testColumn = this.config.testColumn;
+      if (testColumn !== null && !table.hasColumn(testColumn)) throw missing('testColumn', testColumn);
+    }
+    if (testColumn === rewardColumn) throw new TabularConfigError('testColumn', 'must differ from rewardColumn: a held-out metric is never the reward');
+    return { table, testColumn };
+  }
+
+  async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
+    request.signal.throwIfAborted();
+    const { table, testColumn } = await this.load();
+    request.signal.throwIfAborted();
+    const row = table.row(request.label);
+    if (row === undefined) throw new UnknownArchitectureError(request.label, table);
+    const reward = table.value(row, this.config.rewardColumn);
+    if (!Number.isFinite(reward)) throw new Error(`${table.path}: ${JSON.stringify(request.label)} has no numeric ${this.config.rewardColumn}`);
+    const metrics: Record<string, number> = { [this.config.rewardColumn]: reward };
+    for (const column of testColumn === null ? this.config.extraColumns : [testColumn, ...this.config.extraColumns]) {
+      const value = table.value(row, column);
+      if (Number.isFinite(value)) metrics[column] = value;
+    }
+    return { reward, metrics };
+  }
+
+  async dispose(): Promise<void> {
+    // The table stays in the process-wide cache for the next experiment on it.
+    this.bound = undefined;
+  }
+}
+
+export function createTabularEvaluator(config: EvaluatorConfig | TabularEvaluatorConfig): TabularEvaluator {
+  return new TabularEvaluator(config);
+}

@@ -1,0 +1,1 @@
+export { Random, categoricalFromUniform, type RandomState } from './prng.js';

@@ -1,0 +1,19 @@
+/**
+ * The REINFORCE objective (Williams 1992, as used by Zoph & Le 2017 and ENAS):
+ *
+ *   loss = −(1/N) Σ_i A_i · Σ_t log π(a_it)  −  β · (1/N) Σ_i H_i
+ *
+ * with A_i = (R_i − b) (optionally transformed and normalised, see advantage.ts), the
+ * inner sums over the decisions that applied to architecture i, and H_i the policy's
+ * entropy along architecture i's decisions. Minimising it ascends the expected reward;
+ * the entropy bonus delays collapse onto one architecture.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ActionScores } from './policy.js';
+
+export function reinforceLoss(scores: ActionScores, advantages: readonly number[], entropyWeight: number): tf.Scalar {
+  return tf.tidy(() => {
+    const policyTerm = tf.neg(tf.mean(tf.mul(scores.logProb, tf.tensor1d([...advantages]))));
+    return tf.sub(policyTerm, tf.mul(tf.mean(scores.entropy), entropyWeight)) as tf.Scalar;
+  });
+}
