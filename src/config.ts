@@ -16,6 +16,11 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxQueryDepth: number;
   readonly shutdownTimeoutMs: number;
+  /** Whether this process runs experiments' reconcile loops (an API-only replica may not). */
+  readonly scheduler: boolean;
+  readonly schedulerLeaseSeconds: number;
+  readonly trialLeaseSeconds: number;
+  readonly schedulerResyncMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -30,6 +35,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'on', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'off', 'false', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -54,5 +67,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxBodyBytes: integer(env, 'GRAPHNAS_MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxQueryDepth: integer(env, 'GRAPHNAS_MAX_QUERY_DEPTH', 12, 2, 100),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    scheduler: flag(env, 'GRAPHNAS_SCHEDULER', true),
+    schedulerLeaseSeconds: integer(env, 'GRAPHNAS_SCHEDULER_LEASE_SECONDS', 15, 2, 3600),
+    trialLeaseSeconds: integer(env, 'GRAPHNAS_TRIAL_LEASE_SECONDS', 30, 3, 86_400),
+    schedulerResyncMs: integer(env, 'GRAPHNAS_SCHEDULER_RESYNC_MS', 2000, 50, 600_000),
   };
 }

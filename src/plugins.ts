@@ -1,11 +1,35 @@
+import type { FieldError } from './core/errors.js';
 import type { PluginCatalog } from './core/experiments/plugin-catalog.js';
+import type { EvaluatorFactory } from './core/scheduler/evaluator-factory.js';
+import { EVALUATOR_TYPES, evaluatorType } from './evaluation/registry.js';
+import { STRATEGY_TYPES, StrategyConfigError, validateStrategyConfig } from './strategies/index.js';
 
 /** The strategies and evaluators this build offers, with their option checks. */
 export function createPluginCatalog(): PluginCatalog {
   return {
-    strategyTypes: ['reinforce', 'random', 'evolution'],
-    evaluatorTypes: ['tabular', 'tfjs-trainer', 'external'],
-    validateStrategy: () => [],
-    validateEvaluator: () => [],
+    strategyTypes: STRATEGY_TYPES.map((t) => t.type),
+    evaluatorTypes: EVALUATOR_TYPES.map((t) => t.type),
+    validateStrategy(spec): FieldError[] {
+      try {
+        validateStrategyConfig({ type: spec.type, hyperparameters: spec.hyperparameters });
+        return [];
+      } catch (error) {
+        if (error instanceof StrategyConfigError) return [{ path: error.path, message: error.message.replace(`${error.path}: `, '') }];
+        throw error;
+      }
+    },
+    validateEvaluator(spec): FieldError[] {
+      return evaluatorType(spec.type)?.validate(spec.options) ?? [];
+    },
+  };
+}
+
+export function createEvaluatorFactory(): EvaluatorFactory {
+  return {
+    create(spec) {
+      const type = evaluatorType(spec.type);
+      if (!type) throw new Error(`unknown evaluator type ${spec.type}`);
+      return type.create(spec.options);
+    },
   };
 }

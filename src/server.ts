@@ -10,7 +10,9 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { LocalEventBus, type EventBus } from './core/events/event-bus.js';
+import { ExperimentLifecycleService } from './core/experiments/experiment-lifecycle.service.js';
 import { ExperimentService } from './core/experiments/experiment.service.js';
+import { Scheduler } from './core/scheduler/scheduler.js';
 import { SearchSpaceService } from './core/search-spaces/search-space.service.js';
 import type { Services } from './core/services.js';
 import { TrialService } from './core/trials/trial.service.js';
@@ -22,7 +24,8 @@ import { formatError } from './graphql/errors.js';
 import { depthLimit } from './graphql/limits.js';
 import { createLocalPubSub, createSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
-import { createPluginCatalog } from './plugins.js';
+import { selectBackend } from './evaluation/backend/index.js';
+import { createEvaluatorFactory, createPluginCatalog } from './plugins.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -36,7 +39,7 @@ export interface RunningServer {
 /** WebSocket close code sent to subscribers when the server shuts down (RFC 6455 "going away"). */
 export const CLOSE_GOING_AWAY = 1001;
 
-export async function openServices(database: Database, logger: Logger): Promise<Services> {
+export async function openServices(database: Database, config: Config, logger: Logger): Promise<Services> {
   const storage = createTypeormStorage(database.dataSource);
   // NOTIFY is not delivered across PGlite's connections, and one embedded process has no
   // replicas to tell: the in-process bus is both correct and cheaper there.
@@ -47,7 +50,26 @@ export async function openServices(database: Database, logger: Logger): Promise<
   const searchSpaces = new SearchSpaceService(storage);
   const experiments = new ExperimentService(storage, events, searchSpaces, createPluginCatalog());
   const trials = new TrialService(storage, events);
-  return { storage, events, searchSpaces, experiments, trials };
+  const lifecycle = new ExperimentLifecycleService(storage, events, trials);
+  const scheduler = config.scheduler
+    ? new Scheduler({
+        storage,
+        events,
+        trials,
+        lifecycle,
+        spaces: searchSpaces,
+        evaluators: createEvaluatorFactory(),
+        logger,
+        exclusive: database.mode === 'embedded',
+        options: {
+          schedulerLeaseSeconds: config.schedulerLeaseSeconds,
+          trialLeaseSeconds: config.trialLeaseSeconds,
+          resyncMs: config.schedulerResyncMs,
+        },
+        now: () => new Date(),
+      })
+    : null;
+  return { storage, events, searchSpaces, experiments, lifecycle, trials, scheduler };
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
@@ -58,11 +80,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let services: Services;
   try {
     await database.migrate();
-    services = await openServices(database, logger);
+    services = await openServices(database, config, logger);
   } catch (error) {
     await database.close();
     throw error;
   }
+
+  // The controller's tensors live in this process; the backend is chosen once, here.
+  const backend = await selectBackend({ log: (msg, fields) => logger.debug(fields ?? {}, msg) });
+  logger.info({ backend: backend.name, reason: backend.reason }, 'tensorflow.js backend selected');
 
   const pubSub = createLocalPubSub();
   const stopBridge = services.events.onEvent((e) => pubSub.publish(e.topic, e.key, e.payload as never));
@@ -120,6 +146,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, () => resolve());
   });
+  await services.scheduler?.start();
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
   logger.info({ url, database: database.mode }, 'graphnas is serving');
@@ -137,6 +164,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([drained, timeout]);
       httpServer.closeAllConnections();
+      // In-process evaluations are handed back as PENDING, so a restart resumes them.
+      await services.scheduler?.stop();
       stopBridge();
       await services.events.close();
       await database.close();

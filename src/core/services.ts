@@ -1,5 +1,7 @@
 import type { EventBus } from './events/event-bus.js';
+import type { ExperimentLifecycleService } from './experiments/experiment-lifecycle.service.js';
 import type { ExperimentService } from './experiments/experiment.service.js';
+import type { Scheduler } from './scheduler/scheduler.js';
 import type { SearchSpaceService } from './search-spaces/search-space.service.js';
 import type { Storage } from './storage/storage.js';
 import type { TrialService } from './trials/trial.service.js';
@@ -10,5 +12,8 @@ export interface Services {
   readonly events: EventBus;
   readonly searchSpaces: SearchSpaceService;
   readonly experiments: ExperimentService;
+  readonly lifecycle: ExperimentLifecycleService;
   readonly trials: TrialService;
+  /** Null in a process that serves the API only (GRAPHNAS_SCHEDULER=off). */
+  readonly scheduler: Scheduler | null;
 }

@@ -37,9 +37,14 @@ function quoteIdent(name: string): string {
 export async function openDatabase(options: DatabaseOptions, logger: Logger): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let clientConfig: pg.ClientConfig;
+  // PGlite runs one statement at a time and all its socket sessions share one unnamed
+  // prepared statement: two pooled connections whose extended-protocol messages
+  // interleave get "unnamed prepared statement does not exist" or, worse, each other's
+  // rows. One connection serialises everything, which PGlite does anyway.
+  const poolSize = options.url === null ? 1 : options.poolSize;
   if (options.url === null) {
     // +2: the migration lock client and slack for a connection being replaced.
-    embedded = await startEmbeddedPostgres(options.dataDir, options.poolSize + 2);
+    embedded = await startEmbeddedPostgres(options.dataDir, poolSize + 2);
     clientConfig = { host: embedded.host, port: embedded.port, user: 'postgres', database: 'postgres' };
     logger.info({ dataDir: options.dataDir ?? 'memory' }, 'embedded database (PGlite) started');
   } else {
@@ -67,9 +72,9 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
     migrationsTableName: 'graphnas_migrations',
     synchronize: false,
     logging: false,
-    poolSize: options.poolSize,
+    poolSize,
     extra: {
-      max: options.poolSize,
+      max: poolSize,
       ...(clientConfig.options ? { options: clientConfig.options } : {}),
       // A connection that cannot be had within this time is an outage, not a queue.
       connectionTimeoutMillis: 30_000,

@@ -7,9 +7,10 @@ import type { Services } from '../core/services.js';
 import type { LocalPubSub } from './common/context.js';
 import { ExperimentResolver } from './experiment/experiment.resolver.js';
 import { SearchSpaceResolver } from './search-space/search-space.resolver.js';
+import { TrialWorkerResolver } from './trial/trial-worker.resolver.js';
 import { TrialResolver } from './trial/trial.resolver.js';
 
-export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver] as const;
+export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver] as const;
 
 type ResolverClass = new (services: Services) => object;
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { FieldErrors } from '../errors.js';
-import type { Budget, Constraints, EvaluatorSpec, Objective, ObjectiveDirection, StrategySpec } from '../storage/records.js';
+import type { Budget, Constraints, EarlyStoppingSpec, EvaluatorSpec, Objective, ObjectiveDirection, StrategySpec } from '../storage/records.js';
 
 /** The user's input, as loose as GraphQL lets it arrive; `normalizeExperimentConfig` decides. */
 export interface ExperimentConfigInput {
@@ -14,6 +14,13 @@ export interface ExperimentConfigInput {
     readonly maxFailedTrials?: number | null;
     readonly maxDurationSeconds?: number | null;
     readonly maxRetries?: number | null;
+    readonly maxConsecutiveDuplicates?: number | null;
+  } | null;
+  readonly earlyStopping?: {
+    readonly type?: string | null;
+    readonly metric?: string | null;
+    readonly minTrials?: number | null;
+    readonly startStep?: number | null;
   } | null;
   readonly seed?: number | null;
 }
@@ -24,6 +31,7 @@ export interface ExperimentConfig {
   readonly objective: Objective;
   readonly constraints: Constraints;
   readonly budget: Budget;
+  readonly earlyStopping: EarlyStoppingSpec | null;
   readonly seed: number;
 }
 
@@ -38,7 +46,7 @@ export const LIMITS = {
   jsonBytes: 64 * 1024,
 } as const;
 
-export const DEFAULT_BUDGET = { maxTrials: 100, parallelTrials: 4, maxRetries: 2 } as const;
+export const DEFAULT_BUDGET = { maxTrials: 100, parallelTrials: 4, maxRetries: 2, maxConsecutiveDuplicates: 100 } as const;
 
 function integerIn(errors: FieldErrors, path: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) errors.add(path, `must be an integer between ${min} and ${max}`);
@@ -110,6 +118,24 @@ export function normalizeExperimentConfig(input: ExperimentConfigInput, prefix =
   const maxRetries = b.maxRetries ?? DEFAULT_BUDGET.maxRetries;
   integerIn(errors, `${prefix}.budget.maxRetries`, maxRetries, 0, LIMITS.maxRetries);
 
+  const maxConsecutiveDuplicates = b.maxConsecutiveDuplicates ?? DEFAULT_BUDGET.maxConsecutiveDuplicates;
+  integerIn(errors, `${prefix}.budget.maxConsecutiveDuplicates`, maxConsecutiveDuplicates, 1, LIMITS.maxTrials);
+
+  let earlyStopping: EarlyStoppingSpec | null = null;
+  if (input.earlyStopping) {
+    const es = input.earlyStopping;
+    if ((es.type ?? 'median') !== 'median') errors.add(`${prefix}.earlyStopping.type`, 'unknown rule; the one rule is median');
+    const esMetric = es.metric ?? '';
+    if (esMetric.length === 0 || esMetric.length > LIMITS.metricName) {
+      errors.add(`${prefix}.earlyStopping.metric`, `must be 1 to ${LIMITS.metricName} characters`);
+    }
+    const minTrials = es.minTrials ?? 5;
+    integerIn(errors, `${prefix}.earlyStopping.minTrials`, minTrials, 1, LIMITS.maxTrials);
+    const startStep = es.startStep ?? 1;
+    integerIn(errors, `${prefix}.earlyStopping.startStep`, startStep, 0, 1_000_000);
+    earlyStopping = { type: 'median', metric: esMetric, minTrials, startStep };
+  }
+
   const seed = input.seed ?? randomInt(0, LIMITS.maxSeed);
   integerIn(errors, `${prefix}.seed`, seed, 0, LIMITS.maxSeed);
 
@@ -119,7 +145,8 @@ export function normalizeExperimentConfig(input: ExperimentConfigInput, prefix =
     evaluator,
     objective,
     constraints,
-    budget: { maxTrials, parallelTrials, maxFailedTrials, maxDurationSeconds, maxRetries },
+    budget: { maxTrials, parallelTrials, maxFailedTrials, maxDurationSeconds, maxRetries, maxConsecutiveDuplicates },
+    earlyStopping,
     seed,
   };
 }

@@ -9,6 +9,7 @@ import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
 import type { ExperimentFilter, Storage, TrialCounts } from '../storage/storage.js';
 import { normalizeExperimentConfig, type ExperimentConfig, type ExperimentConfigInput } from './experiment-config.js';
 import { ExperimentStatus } from './experiment-status.js';
+import { TrialStatus } from '../trials/trial-status.js';
 import type { PluginCatalog } from './plugin-catalog.js';
 
 export interface CreateExperimentInput extends ExperimentConfigInput {
@@ -23,6 +24,15 @@ export interface UpdateExperimentInput extends ExperimentConfigInput {
 }
 
 const MAX_DESCRIPTION = 10_000;
+
+export interface ExperimentProgress {
+  readonly evaluations: number;
+  readonly finishedEvaluations: number;
+  readonly maxTrials: number;
+  readonly fraction: number;
+  readonly elapsedSeconds: number;
+  readonly etaSeconds: number | null;
+}
 
 /**
  * Experiments as configured things: create, read, update, delete. Running them (the
@@ -74,6 +84,9 @@ export class ExperimentService {
       endReason: null,
       bestTrialId: null,
       trialSequence: 0,
+      consecutiveDuplicates: 0,
+      schedulerOwner: null,
+      schedulerLeaseUntil: null,
       createdAt: at,
       updatedAt: at,
       startedAt: null,
@@ -99,9 +112,14 @@ export class ExperimentService {
     assertId('id', id);
     const name = input.name === undefined || input.name === null ? undefined : checkName('input.name', input.name);
     const description = input.description === undefined ? undefined : this.checkDescription('input.description', input.description);
-    const touchesConfig = ['strategy', 'evaluator', 'objective', 'constraints', 'budget', 'seed'].some(
+    const touchesConfig = ['strategy', 'evaluator', 'objective', 'constraints', 'budget', 'earlyStopping', 'seed'].some(
       (k) => input[k as keyof ExperimentConfigInput] !== undefined && input[k as keyof ExperimentConfigInput] !== null,
     );
+    // Compiled before the transaction: on the embedded database a read on another
+    // connection inside it would wait for the transaction, which waits for the read.
+    const before = await this.storage.experiments.findById(id);
+    if (before === null) throw new NotFoundError('experiment', id);
+    if (touchesConfig) await this.spaces.compiledSpace(before.searchSpaceId);
     const updated = await this.storage.transaction(async (tx) => {
       const current = await tx.experiments.findById(id, { forUpdate: true });
       if (current === null) throw new NotFoundError('experiment', id);
@@ -119,6 +137,7 @@ export class ExperimentService {
           objective: input.objective ?? current.objective,
           constraints: input.constraints ?? current.constraints,
           budget: input.budget ? { ...current.budget, ...stripNulls(input.budget) } : current.budget,
+          earlyStopping: input.earlyStopping === undefined ? current.earlyStopping : input.earlyStopping,
           seed: input.seed ?? current.seed,
         });
         await this.checkPlugins(config as ExperimentConfig, current.searchSpaceId, 'input');
@@ -171,7 +190,46 @@ export class ExperimentService {
   }
 
   leaderboard(experiment: ExperimentRecord, top: number): Promise<TrialRecord[]> {
+    if (!Number.isInteger(top) || top < 1 || top > 1000) throw BadInputError.field('top', 'must be an integer between 1 and 1000');
     return this.storage.trials.best(experiment.id, experiment.objective.direction, top);
+  }
+
+  /** The best reward after each evaluation, in sequence order: the curve every NAS paper plots. */
+  async bestSoFar(experiment: ExperimentRecord): Promise<{ sequence: number; reward: number; trialId: string }[]> {
+    const finished = await this.storage.trials.listByStatus(experiment.id, [TrialStatus.SUCCEEDED, TrialStatus.PRUNED], 100_000);
+    const better = experiment.objective.direction === 'MAXIMIZE' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+    const curve: { sequence: number; reward: number; trialId: string }[] = [];
+    for (const trial of finished) {
+      if (trial.reward === null || trial.duplicateOfId !== null) continue;
+      const last = curve.at(-1);
+      curve.push(last === undefined || better(trial.reward, last.reward) ? { sequence: trial.sequence, reward: trial.reward, trialId: trial.id } : { ...last, sequence: trial.sequence });
+    }
+    return curve;
+  }
+
+  /** Budget used, time spent, and a linear estimate of the time left. */
+  async progress(experiment: ExperimentRecord): Promise<ExperimentProgress> {
+    const evaluations = await this.storage.trials.countEvaluations(experiment.id);
+    const counts = await this.storage.trials.countByStatus(experiment.id);
+    const finished = counts.SUCCEEDED + counts.FAILED + counts.PRUNED;
+    const end = experiment.finishedAt ?? this.now();
+    const elapsedSeconds = experiment.startedAt ? Math.max(0, (end.getTime() - experiment.startedAt.getTime()) / 1000) : 0;
+    const remaining = Math.max(0, experiment.budget.maxTrials - finished);
+    const etaSeconds =
+      experiment.finishedAt !== null ? 0 : finished > 0 && experiment.startedAt ? (elapsedSeconds / finished) * remaining : null;
+    return {
+      evaluations,
+      finishedEvaluations: finished,
+      maxTrials: experiment.budget.maxTrials,
+      fraction: Math.min(1, finished / experiment.budget.maxTrials),
+      elapsedSeconds,
+      etaSeconds,
+    };
+  }
+
+  policyHistory(experimentId: string, limit: number) {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw BadInputError.field('limit', 'must be an integer between 1 and 100000');
+    return this.storage.checkpoints.history(experimentId, limit);
   }
 }
 

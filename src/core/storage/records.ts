@@ -45,6 +45,8 @@ export interface Budget {
   readonly maxDurationSeconds: number | null;
   /** Attempts of one trial after a failure or a lost lease, before it is FAILED. */
   readonly maxRetries: number;
+  /** Proposals in a row answered from earlier trials before the search counts as converged. */
+  readonly maxConsecutiveDuplicates: number;
 }
 
 export interface StrategySpec {
@@ -55,6 +57,17 @@ export interface StrategySpec {
 export interface EvaluatorSpec {
   readonly type: string;
   readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** The median stopping rule (Golovin et al. 2017, as in Vizier and Katib). */
+export interface EarlyStoppingSpec {
+  readonly type: 'median';
+  /** The intermediate metric compared, e.g. `val_accuracy`. */
+  readonly metric: string;
+  /** Completed trials needed before any trial is stopped. */
+  readonly minTrials: number;
+  /** Steps before which no trial is stopped. */
+  readonly startStep: number;
 }
 
 export interface ExperimentRecord {
@@ -68,11 +81,17 @@ export interface ExperimentRecord {
   readonly constraints: Constraints;
   readonly budget: Budget;
   readonly seed: number;
+  readonly earlyStopping: EarlyStoppingSpec | null;
   readonly status: ExperimentStatus;
   readonly endReason: EndReason | null;
   readonly bestTrialId: string | null;
   /** Sequence numbers handed out so far (the next trial gets this + 1). */
   readonly trialSequence: number;
+  /** Proposals in a row answered from earlier trials; bounded by the strategy's convergence limit. */
+  readonly consecutiveDuplicates: number;
+  /** The scheduler process that runs the experiment's loop, and until when its claim holds. */
+  readonly schedulerOwner: string | null;
+  readonly schedulerLeaseUntil: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly startedAt: Date | null;
@@ -100,6 +119,8 @@ export interface TrialRecord {
   readonly workerId: string | null;
   readonly attempt: number;
   readonly leaseExpiresAt: Date | null;
+  /** The lease length the holder asked for; heartbeats renew by as much. */
+  readonly leaseSeconds: number | null;
   readonly error: string | null;
   /** Set in the same transaction as the checkpoint of the update that consumed the reward. */
   readonly observedAt: Date | null;

@@ -56,6 +56,13 @@ export interface ExperimentRepository {
   countBySearchSpace(searchSpaceId: string): Promise<number>;
   update(id: string, patch: Patch<Omit<ExperimentRecord, 'id' | 'createdAt'>>): Promise<void>;
   delete(id: string): Promise<boolean>;
+  /**
+   * Makes `owner` the experiment's scheduler until `leaseUntil` when nobody else holds a
+   * live claim (or `takeOver`); true when `owner` holds it afterwards. One loop per
+   * experiment across all replicas.
+   */
+  claimScheduler(id: string, owner: string, leaseUntil: Date, now: Date, takeOver: boolean): Promise<boolean>;
+  releaseScheduler(id: string, owner: string): Promise<void>;
 }
 
 export type TrialOrder = 'SEQUENCE_ASC' | 'SEQUENCE_DESC' | 'REWARD_DESC' | 'REWARD_ASC' | 'CREATED_AT_DESC';
@@ -78,6 +85,17 @@ export interface TrialRepository {
   /** An evaluated (not duplicate) finished trial with this fingerprint, if any. */
   findEvaluatedByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null>;
   update(id: string, patch: Patch<Omit<TrialRecord, 'id' | 'experimentId' | 'sequence' | 'createdAt'>>): Promise<void>;
+  /** Trials that used budget: not answered from another trial, not cancelled. */
+  countEvaluations(experimentId: string): Promise<number>;
+  /** The first evaluated (non-duplicate) trial with this fingerprint, in any state. */
+  findByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null>;
+  /** Locks the oldest PENDING evaluation that no other transaction has locked (SKIP LOCKED). */
+  lockNextPending(experimentId: string): Promise<TrialRecord | null>;
+  /** RUNNING trials whose lease ended before `now`. */
+  listExpiredLeases(experimentId: string, now: Date): Promise<TrialRecord[]>;
+  /** Finished trials whose result the strategy has not consumed yet, in sequence order. */
+  listUnobserved(experimentId: string): Promise<TrialRecord[]>;
+  markObserved(ids: readonly string[], at: Date): Promise<void>;
 }
 
 export interface TrialMetricRepository {
@@ -90,6 +108,11 @@ export interface TrialMetricRepository {
 
 export interface PolicyCheckpointRepository {
   insert(record: PolicyCheckpointRecord): Promise<void>;
+  /**
+   * One row per policy step holding the latest state at that step: inserts, or replaces
+   * the state and stats of the step's row and appends to its observed trial ids.
+   */
+  save(record: PolicyCheckpointRecord): Promise<void>;
   latest(experimentId: string): Promise<PolicyCheckpointRecord | null>;
   /** Oldest first, without the (large) strategy state. */
   history(experimentId: string, limit: number): Promise<Omit<PolicyCheckpointRecord, 'state'>[]>;

@@ -3,6 +3,7 @@ import { EndReason, ExperimentStatus } from '../../core/experiments/experiment-s
 import type {
   Budget,
   Constraints,
+  EarlyStoppingSpec,
   EvaluatorSpec,
   ExperimentRecord,
   Objective,
@@ -22,11 +23,15 @@ export class ExperimentEntity implements ExperimentRecord {
   @Column({ type: 'jsonb' }) constraints!: Constraints;
   @Column({ type: 'jsonb' }) budget!: Budget;
   @Column({ type: 'integer' }) seed!: number;
+  @Column({ name: 'early_stopping', type: 'jsonb', nullable: true }) earlyStopping!: EarlyStoppingSpec | null;
   @Column({ type: 'enum', enum: ExperimentStatus, enumName: 'experiment_status' }) status!: ExperimentStatus;
   @Column({ name: 'end_reason', type: 'enum', enum: EndReason, enumName: 'experiment_end_reason', nullable: true })
   endReason!: EndReason | null;
   @Column({ name: 'best_trial_id', type: 'uuid', nullable: true }) bestTrialId!: string | null;
   @Column({ name: 'trial_sequence', type: 'integer' }) trialSequence!: number;
+  @Column({ name: 'consecutive_duplicates', type: 'integer' }) consecutiveDuplicates!: number;
+  @Column({ name: 'scheduler_owner', type: 'varchar', length: 200, nullable: true }) schedulerOwner!: string | null;
+  @Column({ name: 'scheduler_lease_until', ...TIMESTAMP, nullable: true }) schedulerLeaseUntil!: Date | null;
   @Column({ name: 'created_at', ...TIMESTAMP }) createdAt!: Date;
   @Column({ name: 'updated_at', ...TIMESTAMP }) updatedAt!: Date;
   @Column({ name: 'started_at', ...TIMESTAMP, nullable: true }) startedAt!: Date | null;

@@ -25,6 +25,7 @@ export class TrialEntity implements TrialRecord {
   @Column({ name: 'worker_id', type: 'varchar', length: 200, nullable: true }) workerId!: string | null;
   @Column({ type: 'integer' }) attempt!: number;
   @Column({ name: 'lease_expires_at', ...TIMESTAMP, nullable: true }) leaseExpiresAt!: Date | null;
+  @Column({ name: 'lease_seconds', type: 'integer', nullable: true }) leaseSeconds!: number | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
   @Column({ name: 'observed_at', ...TIMESTAMP, nullable: true }) observedAt!: Date | null;
   @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true }) idempotencyKey!: string | null;

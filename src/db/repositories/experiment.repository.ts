@@ -54,4 +54,27 @@ export class TypeormExperimentRepository implements ExperimentRepository {
     const result = await this.em.delete(ExperimentEntity, { id });
     return (result.affected ?? 0) > 0;
   }
+
+  async claimScheduler(id: string, owner: string, leaseUntil: Date, now: Date, takeOver: boolean): Promise<boolean> {
+    const rows: unknown[] = await this.em.query(
+      `UPDATE experiment SET scheduler_owner = $2, scheduler_lease_until = $3
+       WHERE id = $1 AND ($5 OR scheduler_owner IS NULL OR scheduler_owner = $2 OR scheduler_lease_until < $4)
+       RETURNING id`,
+      [id, owner, leaseUntil, now, takeOver],
+    );
+    return affectedRows(rows) > 0;
+  }
+
+  async releaseScheduler(id: string, owner: string): Promise<void> {
+    await this.em.query(`UPDATE experiment SET scheduler_owner = NULL, scheduler_lease_until = NULL WHERE id = $1 AND scheduler_owner = $2`, [
+      id,
+      owner,
+    ]);
+  }
+}
+
+/** TypeORM's postgres driver returns `[rows, count]` for UPDATE … RETURNING. */
+function affectedRows(result: unknown[]): number {
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
+  return result.length;
 }

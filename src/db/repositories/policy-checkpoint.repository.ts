@@ -11,6 +11,19 @@ export class TypeormPolicyCheckpointRepository implements PolicyCheckpointReposi
     await this.em.insert(PolicyCheckpointEntity, row<PolicyCheckpointEntity>(record));
   }
 
+  async save(record: PolicyCheckpointRecord): Promise<void> {
+    await this.em.query(
+      `INSERT INTO policy_checkpoint (id, experiment_id, step, state, stats, observed_trial_ids, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6::uuid[], $7)
+       ON CONFLICT (experiment_id, step) DO UPDATE SET
+         state = EXCLUDED.state,
+         stats = EXCLUDED.stats,
+         observed_trial_ids = policy_checkpoint.observed_trial_ids || EXCLUDED.observed_trial_ids,
+         created_at = EXCLUDED.created_at`,
+      [record.id, record.experimentId, record.step, JSON.stringify(record.state), JSON.stringify(record.stats), record.observedTrialIds, record.createdAt],
+    );
+  }
+
   latest(experimentId: string): Promise<PolicyCheckpointRecord | null> {
     return this.em.findOne(PolicyCheckpointEntity, { where: { experimentId }, order: { step: 'DESC' } });
   }

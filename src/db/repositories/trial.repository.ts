@@ -105,6 +105,63 @@ export class TypeormTrialRepository implements TrialRepository {
   async update(id: string, patch: Partial<Omit<TrialRecord, 'id' | 'experimentId' | 'sequence' | 'createdAt'>>): Promise<void> {
     await this.em.update(TrialEntity, { id }, row<TrialEntity>(patch));
   }
+
+  countEvaluations(experimentId: string): Promise<number> {
+    return this.em
+      .createQueryBuilder(TrialEntity, 't')
+      .where('t.experiment_id = :experimentId', { experimentId })
+      .andWhere('t.duplicate_of_id IS NULL')
+      .andWhere('t.status <> :cancelled', { cancelled: TrialStatus.CANCELLED })
+      .getCount();
+  }
+
+  findByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null> {
+    return this.em
+      .createQueryBuilder(TrialEntity, 't')
+      .where('t.experiment_id = :experimentId', { experimentId })
+      .andWhere('t.fingerprint = :fingerprint', { fingerprint })
+      .andWhere('t.duplicate_of_id IS NULL')
+      .orderBy('t.sequence', 'ASC')
+      .getOne();
+  }
+
+  lockNextPending(experimentId: string): Promise<TrialRecord | null> {
+    return this.em
+      .createQueryBuilder(TrialEntity, 't')
+      .where('t.experiment_id = :experimentId', { experimentId })
+      .andWhere('t.status = :pending', { pending: TrialStatus.PENDING })
+      .andWhere('t.duplicate_of_id IS NULL')
+      .orderBy('t.sequence', 'ASC')
+      .limit(1)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getOne();
+  }
+
+  listExpiredLeases(experimentId: string, now: Date): Promise<TrialRecord[]> {
+    return this.em
+      .createQueryBuilder(TrialEntity, 't')
+      .where('t.experiment_id = :experimentId', { experimentId })
+      .andWhere('t.status = :running', { running: TrialStatus.RUNNING })
+      .andWhere('t.lease_expires_at < :now', { now })
+      .orderBy('t.sequence', 'ASC')
+      .getMany();
+  }
+
+  listUnobserved(experimentId: string): Promise<TrialRecord[]> {
+    return this.em
+      .createQueryBuilder(TrialEntity, 't')
+      .where('t.experiment_id = :experimentId', { experimentId })
+      .andWhere('t.status IN (:...finished)', { finished: [TrialStatus.SUCCEEDED, TrialStatus.FAILED, TrialStatus.PRUNED, TrialStatus.CANCELLED] })
+      .andWhere('t.observed_at IS NULL')
+      .orderBy('t.sequence', 'ASC')
+      .getMany();
+  }
+
+  async markObserved(ids: readonly string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.em.createQueryBuilder().update(TrialEntity).set({ observedAt: at }).whereInIds([...ids]).execute();
+  }
 }
 
 function jsonSafe(value: string | number): string | number {

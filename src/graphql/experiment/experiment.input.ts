@@ -37,6 +37,15 @@ export class BudgetInput {
   @Field(() => Int, { nullable: true, description: 'Default maxTrials.' }) maxFailedTrials?: number | null;
   @Field(() => Int, { nullable: true }) maxDurationSeconds?: number | null;
   @Field(() => Int, { nullable: true, description: 'Default 2, at most 10.' }) maxRetries?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Default 100.' }) maxConsecutiveDuplicates?: number | null;
+}
+
+@InputType()
+export class EarlyStoppingInput {
+  @Field(() => String, { nullable: true, description: 'Default and only rule: median.' }) type?: string | null;
+  @Field({ description: 'The intermediate metric to compare, e.g. val_accuracy.' }) metric!: string;
+  @Field(() => Int, { nullable: true, description: 'Completed trials needed before stopping any (default 5).' }) minTrials?: number | null;
+  @Field(() => Int, { nullable: true, description: 'No trial is stopped before this step (default 1).' }) startStep?: number | null;
 }
 
 @InputType()
@@ -50,6 +59,7 @@ export class CreateExperimentInput {
   @Field(() => ObjectiveInput, { nullable: true }) objective?: ObjectiveInput | null;
   @Field(() => ConstraintsInput, { nullable: true }) constraints?: ConstraintsInput | null;
   @Field(() => BudgetInput, { nullable: true }) budget?: BudgetInput | null;
+  @Field(() => EarlyStoppingInput, { nullable: true }) earlyStopping?: EarlyStoppingInput | null;
   @Field(() => Int, { nullable: true, description: 'All randomness flows from it; random when absent (and then recorded).' })
   seed?: number | null;
 }
@@ -63,6 +73,7 @@ export class UpdateExperimentInput {
   @Field(() => ObjectiveInput, { nullable: true }) objective?: ObjectiveInput | null;
   @Field(() => ConstraintsInput, { nullable: true }) constraints?: ConstraintsInput | null;
   @Field(() => BudgetInput, { nullable: true }) budget?: BudgetInput | null;
+  @Field(() => EarlyStoppingInput, { nullable: true }) earlyStopping?: EarlyStoppingInput | null;
   @Field(() => Int, { nullable: true }) seed?: number | null;
 }
 

@@ -1,6 +1,6 @@
 import { Arg, Args, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { assertId } from '../../core/errors.js';
-import { Topic } from '../../core/events/topics.js';
+import { Topic, type PolicyUpdate as PolicyUpdateRecord } from '../../core/events/topics.js';
 import type { Services } from '../../core/services.js';
 import { pageRequest } from '../../core/storage/pagination.js';
 import type { ExperimentRecord, SearchSpaceRecord, TrialRecord } from '../../core/storage/records.js';
@@ -12,7 +12,7 @@ import { TrialOrder } from '../common/enums.js';
 import { SearchSpace } from '../search-space/search-space.type.js';
 import { Trial } from '../trial/trial.type.js';
 import { CreateExperimentInput, ExperimentsArgs, UpdateExperimentInput } from './experiment.input.js';
-import { Experiment, TrialCounts } from './experiment.type.js';
+import { BestSoFarPoint, Experiment, ExperimentProgress, PolicyUpdate, TrialCounts } from './experiment.type.js';
 
 export const ExperimentConnection = Connection('Experiment', Experiment);
 export const TrialConnection = Connection('Trial', Trial);
@@ -48,6 +48,26 @@ export class ExperimentResolver {
     return id;
   }
 
+  @Mutation(() => Experiment, { description: 'CREATED → RUNNING: the scheduler starts proposing and evaluating trials.' })
+  startExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
+    return this.services.lifecycle.start(id);
+  }
+
+  @Mutation(() => Experiment, { description: 'RUNNING → PAUSED: no new trials; trials already running finish and are recorded.' })
+  pauseExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
+    return this.services.lifecycle.pause(id);
+  }
+
+  @Mutation(() => Experiment, { description: 'PAUSED → RUNNING.' })
+  resumeExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
+    return this.services.lifecycle.resume(id);
+  }
+
+  @Mutation(() => Experiment, { description: '→ CANCELLED: pending and running trials are cancelled, in-process evaluations stopped.' })
+  cancelExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
+    return this.services.lifecycle.cancel(id);
+  }
+
   @FieldResolver(() => SearchSpace)
   searchSpace(@Root() experiment: ExperimentRecord): Promise<SearchSpaceRecord> {
     return this.services.searchSpaces.get(experiment.searchSpaceId);
@@ -67,6 +87,26 @@ export class ExperimentResolver {
   @FieldResolver(() => Trial, { nullable: true, description: 'The finished trial with the best reward so far.' })
   bestTrial(@Root() experiment: ExperimentRecord): Promise<TrialRecord | null> {
     return this.services.experiments.bestTrial(experiment);
+  }
+
+  @FieldResolver(() => [Trial], { description: 'The best evaluated trials, best first.' })
+  leaderboard(@Root() experiment: ExperimentRecord, @Arg('top', () => Int, { defaultValue: 10 }) top: number): Promise<TrialRecord[]> {
+    return this.services.experiments.leaderboard(experiment, top);
+  }
+
+  @FieldResolver(() => [BestSoFarPoint], { description: 'The best reward after each evaluated trial.' })
+  bestSoFar(@Root() experiment: ExperimentRecord): Promise<BestSoFarPoint[]> {
+    return this.services.experiments.bestSoFar(experiment);
+  }
+
+  @FieldResolver(() => ExperimentProgress)
+  progress(@Root() experiment: ExperimentRecord): Promise<ExperimentProgress> {
+    return this.services.experiments.progress(experiment);
+  }
+
+  @FieldResolver(() => [PolicyUpdate], { description: 'The strategy after each update, oldest first.' })
+  async policyHistory(@Root() experiment: ExperimentRecord, @Arg('limit', () => Int, { defaultValue: 1000 }) limit: number): Promise<PolicyUpdate[]> {
+    return (await this.services.experiments.policyHistory(experiment.id, limit)).map(toPolicyUpdate);
   }
 
   @FieldResolver(() => TrialCounts)
@@ -89,4 +129,22 @@ export class ExperimentResolver {
   experimentUpdated(@Root() experiment: ExperimentRecord, @Arg('id', () => ID) _id: string): ExperimentRecord {
     return experiment;
   }
+
+  @Subscription(() => PolicyUpdate, {
+    description: 'Every update of the strategy: step, baseline, mean reward, entropy.',
+    subscribe: async ({ args, context }) => {
+      const { experimentId } = args as { experimentId: string };
+      const ctx = context as GraphQLContext;
+      assertId('experimentId', experimentId);
+      await ctx.services.experiments.get(experimentId);
+      return ctx.pubSub.subscribe(Topic.PolicyUpdated, experimentId);
+    },
+  })
+  policyUpdated(@Root() update: PolicyUpdateRecord, @Arg('experimentId', () => ID) _experimentId: string): PolicyUpdate {
+    return toPolicyUpdate(update);
+  }
+}
+
+function toPolicyUpdate(record: PolicyUpdateRecord): PolicyUpdate {
+  return { step: record.step, ...record.stats, observedTrials: record.observedTrialIds.length, createdAt: record.createdAt };
 }

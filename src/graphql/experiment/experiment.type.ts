@@ -37,6 +37,43 @@ export class Budget {
   @Field(() => Int) maxFailedTrials!: number;
   @Field(() => Int, { nullable: true }) maxDurationSeconds!: number | null;
   @Field(() => Int, { description: 'Retries of one trial after a failure or a lost lease.' }) maxRetries!: number;
+  @Field(() => Int, { description: 'Proposals in a row answered from earlier trials before the search ends as converged.' })
+  maxConsecutiveDuplicates!: number;
+}
+
+@ObjectType({ description: 'The median stopping rule: stop a trial whose best value by a step is worse than the median of completed trials at that step.' })
+export class EarlyStopping {
+  @Field() type!: string;
+  @Field() metric!: string;
+  @Field(() => Int) minTrials!: number;
+  @Field(() => Int) startStep!: number;
+}
+
+@ObjectType()
+export class ExperimentProgress {
+  @Field(() => Int, { description: 'Trials that used budget so far (started or finished).' }) evaluations!: number;
+  @Field(() => Int) finishedEvaluations!: number;
+  @Field(() => Int) maxTrials!: number;
+  @Field(() => Float, { description: 'finishedEvaluations / maxTrials' }) fraction!: number;
+  @Field(() => Float) elapsedSeconds!: number;
+  @Field(() => Float, { nullable: true, description: 'Linear estimate; null before the first trial finishes.' }) etaSeconds!: number | null;
+}
+
+@ObjectType({ description: 'The best reward found up to a trial.' })
+export class BestSoFarPoint {
+  @Field(() => Int) sequence!: number;
+  @Field(() => Float) reward!: number;
+  @Field(() => ID) trialId!: string;
+}
+
+@ObjectType({ description: 'One update of the strategy, for charts.' })
+export class PolicyUpdate {
+  @Field(() => Int) step!: number;
+  @Field(() => Float, { nullable: true }) baseline!: number | null;
+  @Field(() => Float, { nullable: true }) meanReward!: number | null;
+  @Field(() => Float, { nullable: true }) entropy!: number | null;
+  @Field(() => Int, { description: 'Trials whose rewards this step consumed.' }) observedTrials!: number;
+  @Field() createdAt!: Date;
 }
 
 @ObjectType({ description: 'Trials per status.' })
@@ -62,6 +99,7 @@ export class Experiment {
   @Field(() => Constraints) constraints!: Constraints;
   @Field(() => Budget) budget!: Budget;
   @Field(() => Int) seed!: number;
+  @Field(() => EarlyStopping, { nullable: true }) earlyStopping!: EarlyStopping | null;
   @Field(() => ExperimentStatus) status!: ExperimentStatus;
   @Field(() => EndReason, { nullable: true }) endReason!: EndReason | null;
   @Field() createdAt!: Date;
