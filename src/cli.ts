@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
+import { runExperimentFile } from './run-experiment.js';
 import { startServer } from './server.js';
 
 const USAGE = `graphnas — neural architecture search as a GraphQL service
@@ -15,6 +16,8 @@ usage: graphnas <command>
 
 commands:
   serve     start the GraphQL API (embedded PGlite unless DATABASE_URL is set)
+  run FILE  run the experiment FILE describes (e.g. examples/nb201-reinforce.json) with a
+            progress bar, then print the leaderboard; results stay in the database
   migrate   apply pending database migrations and exit
   schema    write schema.graphql from the code (--check: fail if it differs)
   help      this text
@@ -88,6 +91,17 @@ async function main(argv: readonly string[]): Promise<void> {
       return serve(loadConfig());
     case 'migrate':
       return migrate(loadConfig());
+    case 'run': {
+      const file = rest[0];
+      if (!file) {
+        console.error('usage: graphnas run <experiment.json>');
+        process.exit(2);
+      }
+      const config = loadConfig();
+      const final = await runExperimentFile(file, config, makeLogger({ ...config, logLevel: process.env.LOG_LEVEL ?? 'warn' }));
+      process.exit(final.status === 'SUCCEEDED' ? 0 : 1);
+      return;
+    }
     case 'schema':
       return schema(rest.includes('--check'));
     case 'help':
