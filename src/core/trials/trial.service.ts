@@ -209,7 +209,8 @@ export class TrialService {
     if (!Number.isFinite(value)) throw BadInputError.field('value', 'must be a finite number');
     const trial = await this.get(trialId);
     if (trial.status !== TrialStatus.RUNNING) {
-      throw new ConflictError(`trial ${trialId} is ${trial.status}; metrics are reported while it runs`, { status: trial.status });
+      // The same code as a late completion: to the worker both mean "stop, it is not yours".
+      throw new DomainError('LEASE_LOST', `trial ${trialId} is ${trial.status}; metrics are reported while it runs`, { status: trial.status });
     }
     assertHolder(trial, workerId, this.now());
     const metric = await this.storage.metrics.upsert({
@@ -383,12 +384,16 @@ export function checkLease(leaseSeconds: number): void {
   }
 }
 
-/** A worker that names itself must be the one holding a live lease. */
+/**
+ * A worker that names itself must be the one holding a live lease. A caller that does not
+ * name itself is only checked for an expired lease: it cannot be told apart from the
+ * holder, which is why the worker protocol documents passing `workerId`.
+ */
 function assertHolder(trial: TrialRecord, workerId: string | null, now: Date): void {
   if (workerId !== null && trial.workerId !== workerId) {
     throw new DomainError('LEASE_LOST', `trial ${trial.id} is held by another worker`, { status: trial.status });
   }
-  if (workerId !== null && trial.leaseExpiresAt !== null && trial.leaseExpiresAt < now) {
+  if (trial.leaseExpiresAt !== null && trial.leaseExpiresAt < now) {
     throw new DomainError('LEASE_LOST', `the lease on trial ${trial.id} expired at ${trial.leaseExpiresAt.toISOString()}`, { status: trial.status });
   }
 }

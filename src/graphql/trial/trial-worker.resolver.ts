@@ -27,7 +27,8 @@ function parseMetrics(metrics: unknown): Record<string, number> {
 /**
  * Ask/tell for workers that evaluate on their own compute (MLOps platforms): claim a
  * trial under a lease, heartbeat, report learning-curve points, complete or fail it.
- * The loop is shown in examples/external-worker.ts.
+ * The loop is shown in examples/external-worker.ts. Pass `workerId` on every call: it is
+ * what lets the server refuse a worker whose lease went to another (LEASE_LOST).
  */
 @Resolver()
 export class TrialWorkerResolver {
