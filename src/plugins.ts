@@ -26,10 +26,10 @@ export function createPluginCatalog(): PluginCatalog {
 
 export function createEvaluatorFactory(): EvaluatorFactory {
   return {
-    create(spec) {
+    create(spec, constraints) {
       const type = evaluatorType(spec.type);
       if (!type) throw new Error(`unknown evaluator type ${spec.type}`);
-      return type.create(spec.options);
+      return type.create(spec.options, constraints);
     },
   };
 }

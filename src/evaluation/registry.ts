@@ -4,6 +4,14 @@
  */
 import type { Evaluator } from './evaluator.js';
 import { TabularConfigError, TabularEvaluator, resolveTabularConfig } from './tabular/index.js';
+import { EvaluatorConfigError, TfjsTrainerEvaluator, parseTfjsTrainerConfig, type Constraint } from './trainer/index.js';
+
+/** The experiment's limits; evaluators that measure cost fold them into the reward. */
+export interface ExperimentLimits {
+  readonly maxParams: number | null;
+  readonly maxFlops: number | null;
+  readonly maxLatencyMs: number | null;
+}
 
 export interface EvaluatorIssue {
   /** Relative to the options object, e.g. `rewardColumn`. */
@@ -17,7 +25,7 @@ export interface EvaluatorType {
   /** Problems with the options; empty when they are fine. */
   validate(options: Readonly<Record<string, unknown>>): EvaluatorIssue[];
   /** Null for evaluators that run outside this process. */
-  create(options: Readonly<Record<string, unknown>>): Evaluator | null;
+  create(options: Readonly<Record<string, unknown>>, limits: ExperimentLimits): Evaluator | null;
 }
 
 function issuesOf(error: unknown, kind: new (...args: never[]) => Error & { path: string }): EvaluatorIssue[] {
@@ -38,6 +46,34 @@ export const EVALUATOR_TYPES: EvaluatorType[] = [
       }
     },
     create: (options) => new TabularEvaluator({ ...options, type: 'tabular' }),
+  },
+  {
+    type: 'tfjs-trainer',
+    description: 'Builds the child network and trains it in TensorFlow.js on a proxy budget (few epochs, a data subset, lower resolution).',
+    validate(options) {
+      try {
+        parseTfjsTrainerConfig(options);
+        return [];
+      } catch (error) {
+        if (error instanceof EvaluatorConfigError) return [...error.issues];
+        throw error;
+      }
+    },
+    create(options, limits) {
+      // The experiment's limits become hard constraints unless the options already
+      // constrain the same quantity (say, softly, MnasNet-style).
+      const own = parseTfjsTrainerConfig(options).constraints;
+      const fromLimits: Constraint[] = (
+        [
+          ['params', limits.maxParams],
+          ['flops', limits.maxFlops],
+          ['latencyMs', limits.maxLatencyMs],
+        ] as const
+      ).flatMap(([metric, target]) =>
+        target !== null && !own.some((c) => c.metric === metric) ? [{ metric, target, mode: 'hard' as const, weight: 0 }] : [],
+      );
+      return new TfjsTrainerEvaluator({ ...options, constraints: [...own, ...fromLimits] });
+    },
   },
   {
     type: 'external',

@@ -1,5 +1,5 @@
 import type { Evaluator } from '../../evaluation/evaluator.js';
-import type { EvaluatorSpec } from '../storage/records.js';
+import type { Constraints, EvaluatorSpec } from '../storage/records.js';
 
 /**
  * Builds the in-process evaluator of an experiment. `null` means the experiment's trials
@@ -7,5 +7,5 @@ import type { EvaluatorSpec } from '../storage/records.js';
  * so the scheduler proposes and records but dispatches nothing.
  */
 export interface EvaluatorFactory {
-  create(spec: EvaluatorSpec): Evaluator | null;
+  create(spec: EvaluatorSpec, constraints: Constraints): Evaluator | null;
 }

@@ -195,7 +195,7 @@ export class ExperimentRunner {
 
   private async prepare(experiment: ExperimentRecord): Promise<void> {
     this.space ??= await this.deps.spaces.compiledSpace(experiment.searchSpaceId);
-    if (this.evaluator === undefined) this.evaluator = this.deps.evaluators.create(experiment.evaluator);
+    if (this.evaluator === undefined) this.evaluator = this.deps.evaluators.create(experiment.evaluator, experiment.constraints);
     if (this.strategy === null) {
       const strategy = createStrategy(this.space.decisions, experiment.strategy, experiment.seed);
       const checkpoint = await this.deps.storage.checkpoints.latest(this.experimentId);

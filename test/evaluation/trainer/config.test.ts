@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EvaluatorConfigError } from '../../../src/evaluation/trainer/errors.js';
+import { PROXY_DEFAULTS, defaultWorkers, parseTfjsTrainerConfig } from '../../../src/evaluation/trainer/config.js';
+import { TfjsTrainerEvaluator } from '../../../src/evaluation/trainer/tfjs-trainer.js';
+
+test('defaults fill an empty config', () => {
+  const c = parseTfjsTrainerConfig({ type: 'tfjs-trainer' });
+  assert.equal(c.epochs, PROXY_DEFAULTS.epochs);
+  assert.equal(c.resolution, 14);
+  assert.deepEqual(c.dataset, { source: 'fashion-mnist' });
+  assert.equal(c.workers, defaultWorkers());
+  assert.equal(c.backend, 'auto');
+  assert.equal(c.warmStart, false);
+  assert.deepEqual(c.constraints, []);
+});
+
+test('null switches optional knobs off; constraints get MnasNet defaults', () => {
+  const c = parseTfjsTrainerConfig({ resolution: null, trainSubset: null, constraints: [{ metric: 'params', target: 1e5 }] });
+  assert.equal(c.resolution, undefined);
+  assert.equal(c.trainSubset, undefined);
+  assert.deepEqual(c.constraints, [{ metric: 'params', target: 1e5, mode: 'soft', weight: -0.07 }]);
+});
+
+test('every problem is reported at once, with its field path', () => {
+  let error: unknown;
+  try {
+    parseTfjsTrainerConfig({
+      type: 'tfjs-trainer',
+      epochs: 0,
+      batchSize: 2.5,
+      optimizer: 'lbfgs',
+      reward: 'mean',
+      dataset: { source: 'idx', images: 'a' },
+      constraints: [{ metric: 'memory', target: -1, mode: 'strict' }],
+      epoch: 3,
+    });
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error instanceof EvaluatorConfigError);
+  const paths = error.issues.map((i) => i.path).sort();
+  assert.deepEqual(paths, [
+    'batchSize', 'constraints.0.metric', 'constraints.0.mode', 'constraints.0.target', 'dataset.labels', 'epoch', 'epochs', 'optimizer', 'reward',
+  ]);
+  assert.match(error.message, /^invalid tfjs-trainer config: .*epochs: must be an integer ≥ 1, got 0/);
+  assert.match(error.message, /optimizer: must be one of adam, sgd, momentum, rmsprop, adagrad, adamax, adadelta, got "lbfgs"/);
+  assert.throws(() => new TfjsTrainerEvaluator({ type: 'tfjs-trainer', dataset: { source: 'mnist' } }), /dataset\.source: must be one of fashion-mnist, idx, csv, synthetic/);
+  assert.throws(() => parseTfjsTrainerConfig('fast'), /\(root\): must be an object/);
+});
