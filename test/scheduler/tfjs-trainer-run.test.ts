@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { RunningServer } from '../../src/server.js';
+import { backends } from '../helpers/backends.js';
+import { gqlOk, subscribe } from '../helpers/graphql-client.js';
+import { startTestServer } from '../helpers/server.js';
+
+// A small layers space and a tiny proxy on seeded synthetic images: real tfjs training in
+// worker threads, in seconds.
+const SPACE = {
+  layers: {
+    count: [1, 2],
+    types: [
+      { type: 'conv2d', filters: [4, 8], kernelSize: 3 },
+      { type: 'maxPool', poolSize: 2, stride: 2 },
+      { type: 'dense', units: 16 },
+    ],
+  },
+};
+const EVALUATOR = {
+  type: 'tfjs-trainer',
+  options: {
+    dataset: { source: 'synthetic', count: 400, height: 8, width: 8, numClasses: 4, noise: 1 },
+    epochs: 2,
+    trainSubset: null,
+    valSubset: null,
+    resolution: null,
+    batchSize: 32,
+    workers: 2,
+    measureLatency: false,
+  },
+};
+
+interface MetricEvent {
+  trialId: string;
+  step: number;
+  name: string;
+  value: number;
+}
+
+describe('an experiment trained by tfjs-trainer streams its learning curves', async () => {
+  for (const backend of await backends()) {
+    describe(backend.name, { skip: backend.skip ?? false }, () => {
+      let server: RunningServer;
+      before(async () => {
+        server = await startTestServer(backend.config({ schedulerResyncMs: 200 }));
+      });
+      after(async () => {
+        await server?.close();
+        await backend.cleanup();
+      });
+
+      test('4 trials train in worker threads; every epoch is pushed to subscribers as it happens', async () => {
+        const space = await gqlOk<{ createSearchSpace: { id: string } }>(
+          server.url,
+          `mutation($d: JSON!) { createSearchSpace(input: { name: "tiny", definition: $d }) { id } }`,
+          { d: SPACE },
+        );
+        const created = await gqlOk<{ createExperiment: { id: string } }>(
+          server.url,
+          `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
+          {
+            input: {
+              name: 'tfjs', searchSpaceId: space.createSearchSpace.id, strategy: { type: 'random' }, evaluator: EVALUATOR,
+              budget: { maxTrials: 4, parallelTrials: 2, maxConsecutiveDuplicates: 20 }, seed: 5,
+            },
+          },
+        );
+        const id = created.createExperiment.id;
+        const metrics = await subscribe(server.url, `subscription($id: ID!) { trialMetricReported(experimentId: $id) { trialId step name value } }`, { id }, (d) => d.trialMetricReported as MetricEvent);
+        const status = await subscribe(server.url, `subscription($id: ID!) { experimentUpdated(id: $id) { status } }`, { id }, (d) => d.experimentUpdated as { status: string });
+        await gqlOk(server.url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
+        await status.until((r) => r.some((e) => e.status !== 'RUNNING'), 240_000);
+
+        const final = await gqlOk<{ experiment: { status: string; trials: { edges: { node: { id: string; status: string; reward: number; params: number; flops: number; duplicateOfId: string | null; metrics: { step: number; name: string; value: number }[] } }[] } } }>(
+          server.url,
+          `query($id: ID!) { experiment(id: $id) { status trials(first: 50) { edges { node { id status reward params flops duplicateOfId metrics(name: "val_accuracy") { step name value } } } } } }`,
+          { id },
+        );
+        assert.equal(final.experiment.status, 'SUCCEEDED');
+        const evaluated = final.experiment.trials.edges.map((e) => e.node).filter((t) => t.duplicateOfId === null);
+        assert.equal(evaluated.length, 4);
+        for (const trial of evaluated) {
+          assert.equal(trial.status, 'SUCCEEDED');
+          assert.ok(trial.reward > 0.25, `a trained child beats chance on 4 classes (got ${trial.reward})`);
+          assert.ok(trial.params > 0 && trial.flops > 0);
+          assert.deepEqual(trial.metrics.map((m) => m.step), [1, 2]);
+          const pushed = metrics.received.filter((m) => m.trialId === trial.id && m.name === 'val_accuracy');
+          assert.deepEqual(pushed.map((m) => [m.step, m.value]), trial.metrics.map((m) => [m.step, m.value]), 'every epoch was pushed, in order');
+        }
+        await Promise.all([metrics.close(), status.close()]);
+      });
+    });
+  }
+});
