@@ -208,11 +208,11 @@ export class ExperimentRunner {
   /** Lost leases back to PENDING; at a restart of the only process, its predecessor's evaluations at once. */
   private async reclaimLeases(experiment: ExperimentRecord, now: Date): Promise<void> {
     const { storage, trials } = this.deps;
-    const expired = await storage.trials.listExpiredLeases(this.experimentId, now);
-    for (const trial of expired) {
-      if (this.inflight.has(trial.id)) continue;
-      await trials.reclaim(trial, experiment.budget.maxRetries, `lease of ${trial.workerId ?? 'its worker'} expired`);
-    }
+    // The predecessor's evaluations first, whether or not their leases have run out yet:
+    // swept up below as expired instead, they would be charged an attempt for a crash that
+    // was not theirs whenever the restart took longer than the trial lease — and a trial
+    // that happened to be running at three such restarts ended FAILED (the kill test,
+    // test/scheduler/crash-resume.test.ts, caught it).
     if (this.deps.exclusive && this.firstPass) {
       const running = await storage.trials.listByStatus(this.experimentId, [TrialStatus.RUNNING]);
       for (const trial of running) {
@@ -220,6 +220,11 @@ export class ExperimentRunner {
           await trials.reclaim(trial, experiment.budget.maxRetries, 'the previous server process stopped', false);
         }
       }
+    }
+    const expired = await storage.trials.listExpiredLeases(this.experimentId, now);
+    for (const trial of expired) {
+      if (this.inflight.has(trial.id)) continue;
+      await trials.reclaim(trial, experiment.budget.maxRetries, `lease of ${trial.workerId ?? 'its worker'} expired`);
     }
   }
 

@@ -1,0 +1,398 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test, type TestContext } from 'node:test';
+import pg from 'pg';
+import { openDatabase } from '../../src/db/database.js';
+import { selectBackend } from '../../src/evaluation/backend/index.js';
+import { createLogger } from '../../src/logger.js';
+import type { Decision } from '../../src/space/types.js';
+import { createStrategy, type StrategySnapshot } from '../../src/strategies/index.js';
+import { TEST_DATABASE_URL, backends, type Backend } from '../helpers/backends.js';
+import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { NB201_SPACE } from '../helpers/fixtures.js';
+import { gqlOk } from '../helpers/graphql-client.js';
+import { nb201Table } from '../helpers/nb201-table.js';
+
+/**
+ * Issue 5, "Never lose or double-count", tested for real: `graphnas serve` runs as a child
+ * process and is SIGKILLed at random moments of a running experiment — mid-evaluation,
+ * mid-update, mid-transaction, wherever the clock lands — then restarted on the same data.
+ * Once it has run to the end, the stored rows must show that no crash lost or repeated
+ * anything.
+ */
+
+const KILLS = 10;
+/**
+ * Large enough that the experiment outlives every kill with room to spare (alone on 2
+ * cores, ten cycles evaluate ~250), small enough that the last run finishes in seconds.
+ */
+const MAX_TRIALS = 450;
+const PARALLEL = 4;
+/**
+ * With the default controller (step size 0.02, entropy weight 0.1) NB201 converges within
+ * ~250 trials and the experiment would end CONVERGED before MAX_TRIALS; a smaller step
+ * and a stronger entropy bonus keep it exploring past 700 while it still proposes some
+ * duplicates (answered trials must be observed exactly once too).
+ */
+const HYPERPARAMETERS = { learningRate: 0.005, entropyWeight: 0.3 };
+/**
+ * The kill lands this long (seeded) after the restarted process has taken the experiment
+ * over. The first ~1 s of a new process goes to loading the table and building the
+ * controller, so the range reaches well past it into the busy part.
+ */
+const KILL_AFTER_MS: readonly [number, number] = [200, 2000];
+const FINISH_TIMEOUT_MS = 90_000;
+/** Seeds the kill moments; set GRAPHNAS_CRASH_SEED to replay a failure or to explore other moments. */
+const SEED = Number(process.env.GRAPHNAS_CRASH_SEED ?? 5);
+
+/** Short leases so that a restarted server-mode process adopts the experiment (and its dead predecessor's trials) within seconds. */
+const FAST_SCHEDULER = {
+  GRAPHNAS_SCHEDULER_RESYNC_MS: '200',
+  GRAPHNAS_SCHEDULER_LEASE_SECONDS: '2',
+  GRAPHNAS_TRIAL_LEASE_SECONDS: '3',
+  SHUTDOWN_TIMEOUT_MS: '5000',
+};
+
+/** mulberry32: a seeded PRNG, so that a failing run's kill moments can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Query = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
+
+/** Where a backend's child server keeps its data, and how the test reads it afterwards. */
+interface Store {
+  readonly env: Record<string, string>;
+  /**
+   * Embedded: the restarted process is the only one, so it knows its predecessor's
+   * in-process evaluations died with it and hands them back without counting an attempt.
+   * Server: a replica cannot know that, and an expired lease counts (a trial that kills
+   * its process every time must not crash-loop the fleet).
+   */
+  readonly exclusive: boolean;
+  /** Resolves once the process `pid` holds the experiment's scheduler claim. */
+  adopted(pid: number, experimentId: string): Promise<void>;
+  /** Runs `check` with a direct connection to the stopped server's database. */
+  inspect<T>(check: (query: Query) => Promise<T>): Promise<T>;
+  cleanup(): Promise<void>;
+}
+
+function storeFor(backend: Backend): Store {
+  if (backend.name === 'pglite') {
+    const dataDir = mkdtempSync(join(tmpdir(), 'graphnas-crash-'));
+    return {
+      env: { GRAPHNAS_DATA_DIR: dataDir },
+      exclusive: true,
+      // The only process takes over its dead predecessor's claim on its first pass.
+      adopted: async () => undefined,
+      async inspect(check) {
+        // Only after the child has exited: the data directory has one owner at a time.
+        const db = await openDatabase({ url: null, dataDir, schema: null, poolSize: 1 }, createLogger('silent', { pretty: false }));
+        try {
+          return await check(<R>(sql: string, params: unknown[] = []) => db.dataSource.query<R[]>(sql, params));
+        } finally {
+          await db.close();
+        }
+      },
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  // backend.config registers the schema for backend.cleanup to drop.
+  const schema = backend.config().databaseSchema!;
+  const connect = async <T>(work: (query: Query) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path="${schema}"` });
+    await client.connect();
+    try {
+      return await work(async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[]);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    env: { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DB_POOL_SIZE: '4' },
+    exclusive: false,
+    // A replica cannot tell a dead scheduler from a slow one: the new process adopts the
+    // experiment only once the dead one's claim has expired (the short lease above). A kill
+    // before that would hit an idle process, so the kill clock starts at the adoption.
+    async adopted(pid, experimentId) {
+      await connect(async (query) => {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const [row] = await query<{ scheduler_owner: string | null }>(`SELECT scheduler_owner FROM experiment WHERE id = $1`, [experimentId]);
+          // The owner id is host:pid:random (Scheduler).
+          if (row?.scheduler_owner?.includes(`:${pid}:`)) return;
+          if (Date.now() > deadline) throw new Error(`process ${pid} did not adopt the experiment in 30 s (owner ${row?.scheduler_owner})`);
+          await sleep(50);
+        }
+      });
+    },
+    inspect: (check) => connect(check),
+    cleanup: () => backend.cleanup(),
+  };
+}
+
+async function createExperiment(url: string): Promise<string> {
+  const space = await gqlOk<{ createSearchSpace: { id: string } }>(
+    url,
+    `mutation($d: JSON!) { createSearchSpace(input: { name: "nb201", definition: $d }) { id } }`,
+    { d: NB201_SPACE() },
+  );
+  const created = await gqlOk<{ createExperiment: { id: string } }>(
+    url,
+    `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
+    {
+      input: {
+        name: 'nb201 reinforce under SIGKILL',
+        searchSpaceId: space.createSearchSpace.id,
+        strategy: { type: 'reinforce', hyperparameters: HYPERPARAMETERS },
+        evaluator: { type: 'tabular', options: { rewardColumn: 'cifar10-val' } },
+        budget: { maxTrials: MAX_TRIALS, parallelTrials: PARALLEL },
+        seed: 11,
+      },
+    },
+  );
+  const id = created.createExperiment.id;
+  await gqlOk(url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
+  return id;
+}
+
+interface Progress {
+  status: string;
+  endReason: string | null;
+  progress: { evaluations: number; finishedEvaluations: number };
+}
+
+async function progressOf(url: string, id: string): Promise<Progress> {
+  const data = await gqlOk<{ experiment: Progress }>(
+    url,
+    `query($id: ID!) { experiment(id: $id) { status endReason progress { evaluations finishedEvaluations } } }`,
+    { id },
+  );
+  return data.experiment;
+}
+
+/** What a child logged at error level (pino ≥ 50), or printed that looks like an uncaught error. */
+function errorLines(logs: readonly string[]): string[] {
+  return logs.filter((line) => {
+    try {
+      return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 50;
+    } catch {
+      // Not JSON: stderr. Banners and warnings of optional native packages are not errors.
+      return /error|exception|unhandled/i.test(line);
+    }
+  });
+}
+
+interface TrialRow {
+  id: string;
+  actions: number[];
+  policy_version: number;
+  sequence: number;
+  status: string;
+  reward: number | null;
+  label: string;
+  fingerprint: string;
+  duplicate_of_id: string | null;
+  observed_at: Date | null;
+  finished_at: Date | null;
+  lease_expires_at: Date | null;
+  attempt: number;
+  error: string | null;
+}
+
+interface ExperimentRow {
+  search_space_id: string;
+  strategy: { type: string; hyperparameters: Record<string, unknown> };
+  seed: number;
+  status: string;
+  end_reason: string | null;
+  trial_sequence: number;
+  finished_at: Date | null;
+  scheduler_owner: string | null;
+}
+
+const FINAL_STATES = new Set(['SUCCEEDED', 'FAILED', 'PRUNED', 'CANCELLED']);
+
+async function checkInvariants(t: TestContext, query: Query, store: Store, experimentId: string, lastKill: Date): Promise<void> {
+  const [experiment] = await query<ExperimentRow>(
+    `SELECT search_space_id, strategy, seed, status, end_reason, trial_sequence, finished_at, scheduler_owner FROM experiment WHERE id = $1`,
+    [experimentId],
+  );
+  assert.ok(experiment, 'the experiment exists');
+  assert.equal(experiment.status, 'SUCCEEDED');
+  assert.equal(experiment.end_reason, 'MAX_TRIALS');
+  assert.ok(experiment.finished_at !== null && experiment.finished_at > lastKill, 'the experiment was still running at the last kill');
+  assert.equal(experiment.scheduler_owner, null, 'a finished experiment holds no scheduler claim');
+
+  const trials = await query<TrialRow>(
+    `SELECT id, actions, policy_version, sequence, status, reward, label, fingerprint, duplicate_of_id, observed_at, finished_at, lease_expires_at, attempt, error
+     FROM trial WHERE experiment_id = $1 ORDER BY sequence`,
+    [experimentId],
+  );
+
+  // Sequence numbers: unique and gap-free 1..N, N being what the experiment handed out.
+  assert.deepEqual(
+    trials.map((r) => r.sequence),
+    trials.map((_, i) => i + 1),
+    'sequence numbers are 1..N without gaps or repeats',
+  );
+  assert.equal(experiment.trial_sequence, trials.length, 'the experiment counter matches the trials stored');
+
+  // Every trial finished exactly once: in a final state, with its finish time, no lease, and
+  // observed (by the update that consumed it, at or after it finished).
+  for (const trial of trials) {
+    const what = `trial #${trial.sequence} (${trial.status})`;
+    assert.ok(FINAL_STATES.has(trial.status), `${what} is in a final state`);
+    assert.ok(trial.finished_at !== null, `${what} has finishedAt`);
+    assert.equal(trial.lease_expires_at, null, `${what} holds no lease`);
+    assert.ok(trial.observed_at !== null, `${what} was observed`);
+    assert.ok(trial.observed_at >= trial.finished_at, `${what} was observed after it finished`);
+  }
+
+  // The tabular evaluator never fails, so a FAILED trial can only be one a crash cost its
+  // retries. Embedded, a crash costs nothing: every evaluation ran on its first attempt
+  // as far as the trial knows.
+  for (const trial of trials) {
+    const what = `trial #${trial.sequence} (${trial.status}, attempt ${trial.attempt}: ${trial.error})`;
+    if (store.exclusive) {
+      assert.ok(trial.status !== 'FAILED' && trial.attempt <= 1, `${what}: a restart of the embedded server was held against it`);
+    } else if (trial.status === 'FAILED') {
+      assert.match(trial.error ?? '', /expired; no retries left/, `${what} failed for another reason than its lost leases`);
+    }
+  }
+
+  // Every reward observed exactly once: the checkpoints' observed ids, concatenated, are
+  // the rewarded trials, each once.
+  const checkpoints = await query<{ step: number; observed_trial_ids: string[]; state: StrategySnapshot }>(
+    `SELECT step, observed_trial_ids, state FROM policy_checkpoint WHERE experiment_id = $1 ORDER BY step`,
+    [experimentId],
+  );
+  const observed = checkpoints.flatMap((c) => c.observed_trial_ids);
+  const seen = new Set<string>();
+  const twice = observed.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+  assert.deepEqual(twice, [], 'no reward was fed to the strategy twice');
+  const byId = new Map(trials.map((r) => [r.id, r]));
+  const rewarded = trials.filter((r) => (r.status === 'SUCCEEDED' || r.status === 'PRUNED') && r.reward !== null).map((r) => r.id);
+  assert.deepEqual([...seen].sort(), [...rewarded].sort(), 'every reward was fed to the strategy, and nothing else');
+
+  // The bookkeeping above says what the strategy was fed; the strategy's own state must
+  // agree. A fresh controller fed those rewards once each, in the order the checkpoints
+  // record, must end with the last checkpoint's weights, optimizer moments, baseline and
+  // pending batch, bit for bit: a reward fed twice (or lost) inside a crashed process's
+  // strategy before its checkpoint would show here even with perfect bookkeeping. Bit for
+  // bit holds because this process picks the same tfjs backend as the children (same
+  // environment) and its kernels are deterministic; proposals only move the RNG, which is
+  // not compared.
+  const [space] = await query<{ decisions: Decision[] }>(`SELECT decisions FROM search_space WHERE id = $1`, [experiment.search_space_id]);
+  await selectBackend();
+  const replay = createStrategy(space!.decisions, experiment.strategy, experiment.seed);
+  try {
+    await replay.observe(
+      observed.map((id) => {
+        const trial = byId.get(id)!;
+        return { actions: trial.actions, reward: trial.reward!, policyVersion: trial.policy_version };
+      }),
+    );
+    const expected = replay.snapshot().state as Record<string, unknown>;
+    const actual = checkpoints.at(-1)!.state.state as Record<string, unknown>;
+    for (const key of ['step', 'pending', 'advantage', 'weights', 'adam']) {
+      assert.deepEqual(actual[key], JSON.parse(JSON.stringify(expected[key])), `the last checkpoint's ${key} is that of a strategy fed each observed reward once`);
+    }
+  } finally {
+    replay.dispose();
+  }
+
+  // The budget: evaluations (not answered duplicates, not cancelled) equal maxTrials.
+  const evaluations = trials.filter((r) => r.duplicate_of_id === null && r.status !== 'CANCELLED');
+  assert.equal(evaluations.length, MAX_TRIALS, 'evaluations equal maxTrials');
+
+  // Results are the table's, and duplicates carry their original's: a crash mixed nothing up.
+  const table = nb201Table();
+  for (const trial of trials) {
+    if (trial.status !== 'SUCCEEDED') continue;
+    assert.equal(trial.reward, table.get(trial.label)!['cifar10-val'], `trial #${trial.sequence} has its table reward`);
+    if (trial.duplicate_of_id !== null) {
+      const original = byId.get(trial.duplicate_of_id);
+      assert.ok(original && original.duplicate_of_id === null && original.fingerprint === trial.fingerprint, `duplicate #${trial.sequence} points at its original`);
+    }
+  }
+  const evaluated = evaluations.map((r) => r.fingerprint);
+  assert.equal(new Set(evaluated).size, evaluated.length, 'no architecture was evaluated twice');
+
+  const counts: Record<string, number> = {};
+  for (const r of trials) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  t.diagnostic(
+    `${trials.length} trials (${JSON.stringify(counts)}; ${trials.length - evaluations.length} duplicates/cancelled), ` +
+      `${checkpoints.length} checkpoints, ${observed.length} rewards observed, max attempt ${Math.max(...trials.map((r) => r.attempt))}`,
+  );
+}
+
+describe('SIGKILL at random moments: a running experiment resumes and never loses or double-counts', async () => {
+  for (const backend of await backends()) {
+    describe(backend.name, { skip: backend.skip ?? false }, () => {
+      const store = backend.skip === null ? storeFor(backend) : null;
+      let child: ChildServer | null = null;
+      after(async () => {
+        if (child && child.process.exitCode === null && child.process.signalCode === null) {
+          child.process.kill('SIGKILL');
+          await child.exited;
+        }
+        await store?.cleanup();
+      });
+
+      test(`${KILLS} kills, then the experiment runs to MAX_TRIALS with every invariant intact`, { timeout: 240_000 }, async (t) => {
+        const env = { ...FAST_SCHEDULER, ...store!.env };
+        const random = prng(SEED + (backend.name === 'pglite' ? 0 : 1));
+        const errors: string[] = [];
+        const started = Date.now();
+
+        child = await startChildServer(env);
+        const id = await createExperiment(child.url);
+        let lastKill = new Date(0);
+        for (let kill = 1; kill <= KILLS; kill++) {
+          await store!.adopted(child.process.pid!, id);
+          const delay = Math.round(KILL_AFTER_MS[0] + random() * (KILL_AFTER_MS[1] - KILL_AFTER_MS[0]));
+          await sleep(delay);
+          child.process.kill('SIGKILL');
+          lastKill = new Date();
+          await child.exited;
+          errors.push(...errorLines(child.logs));
+          const restartAt = Date.now();
+          child = await startChildServer(env);
+          const now = await progressOf(child.url, id);
+          t.diagnostic(`kill ${kill} after ${delay} ms; restarted in ${Date.now() - restartAt} ms; ${now.status}, ${now.progress.finishedEvaluations}/${MAX_TRIALS} evaluated`);
+          assert.equal(now.status, 'RUNNING', `the experiment must outlive kill ${kill}: raise MAX_TRIALS`);
+        }
+
+        const deadline = Date.now() + FINISH_TIMEOUT_MS;
+        let final = await progressOf(child.url, id);
+        while (final.status === 'RUNNING' && Date.now() < deadline) {
+          await sleep(250);
+          final = await progressOf(child.url, id);
+        }
+        errors.push(...errorLines(child.logs));
+        assert.equal(final.status, 'SUCCEEDED', `the experiment finished after the last restart:\n${child.logs.slice(-40).join('\n')}`);
+        assert.equal(final.endReason, 'MAX_TRIALS');
+        assert.equal(final.progress.evaluations, MAX_TRIALS);
+
+        child.process.kill('SIGTERM');
+        assert.equal(await child.exited, 0, 'the last server stops gracefully');
+        t.diagnostic(`seed ${SEED}: ${KILLS} kills, finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+        await store!.inspect((query) => checkInvariants(t, query, store!, id, lastKill));
+        assert.deepEqual(errors, [], 'no server logged an error');
+      });
+    });
+  }
+});
