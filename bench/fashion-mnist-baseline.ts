@@ -6,20 +6,10 @@
  *
  *   npm run build && node dist/bench/fashion-mnist-baseline.js [seeds]
  */
-import type { LayersArchitecture } from '../src/space/types.js';
 import { TfjsTrainerEvaluator } from '../src/evaluation/trainer/index.js';
+import { SMALL_CNN } from './train/archs.js';
 
-const BASELINE: LayersArchitecture = {
-  kind: 'layers',
-  layers: [
-    { type: 'conv2d', filters: 32, kernelSize: 3, stride: 1, activation: 'relu', skips: [] },
-    { type: 'maxPool', poolSize: 2, stride: 2, skips: [] },
-    { type: 'conv2d', filters: 64, kernelSize: 3, stride: 1, activation: 'relu', skips: [] },
-    { type: 'maxPool', poolSize: 2, stride: 2, skips: [] },
-    { type: 'dense', units: 128, activation: 'relu', skips: [] },
-  ],
-  hyperparameters: {},
-};
+const BASELINE = SMALL_CNN;
 
 async function main(): Promise<void> {
   const seeds = Number(process.argv[2] ?? 3);
