@@ -118,6 +118,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     formatError: format,
     validationRules: [depthLimit(config.maxQueryDepth)],
     introspection: true,
+    // The CLI owns signal handling and shuts everything down in order; Apollo's own
+    // handler would race it and hold the drain for its full grace period.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
@@ -159,10 +162,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       for (const client of wsServer.clients) client.close(CLOSE_GOING_AWAY, 'server shutting down');
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      logger.debug('websockets closed');
       // Stops accepting and waits for in-flight requests (the drain plugin), up to the timeout.
       const drained = apollo.stop();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref());
       await Promise.race([drained, timeout]);
+      logger.debug('http drained');
       httpServer.closeAllConnections();
       // In-process evaluations are handed back as PENDING, so a restart resumes them.
       await services.scheduler?.stop();
