@@ -201,21 +201,24 @@ describe('storage', async () => {
       assert.deepEqual(await storage.metrics.valuesAtStep(experiment.id, 'val_accuracy', 2, [TrialStatus.SUCCEEDED]), []);
     });
 
-    test('policy checkpoints: latest and history, unique per step', async () => {
+    test('policy checkpoints: one row per step, replaced state and appended observed ids; latest and history', async () => {
       const space = searchSpaceRecord();
       await storage.searchSpaces.insert(space);
       const experiment = experimentRecord(space.id);
       await storage.experiments.insert(experiment);
-      const checkpoint = (step: number) => ({
-        id: randomUUID(), experimentId: experiment.id, step, state: { weights: [step] },
-        stats: { baseline: step / 10, meanReward: 0.5, entropy: 1 }, observedTrialIds: [randomUUID()], createdAt: new Date(),
+      const checkpoint = (step: number, weights: number, observed: string[]) => ({
+        id: randomUUID(), experimentId: experiment.id, step, state: { weights: [weights] },
+        stats: { baseline: step / 10, meanReward: 0.5, entropy: 1 }, observedTrialIds: observed, createdAt: new Date(),
       });
-      await storage.checkpoints.insert(checkpoint(1));
-      await storage.checkpoints.insert(checkpoint(2));
-      await assert.rejects(storage.checkpoints.insert(checkpoint(2)));
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      await storage.checkpoints.save(checkpoint(1, 1, [a]));
+      await storage.checkpoints.save(checkpoint(2, 2, [b]));
+      await storage.checkpoints.save(checkpoint(2, 3, [c]));
+      await storage.checkpoints.save(checkpoint(2, 4, []));
       const latest = await storage.checkpoints.latest(experiment.id);
       assert.equal(latest?.step, 2);
-      assert.deepEqual(latest?.state, { weights: [2] });
+      assert.deepEqual(latest?.state, { weights: [4] });
+      assert.deepEqual(latest?.observedTrialIds, [b, c]);
       const history = await storage.checkpoints.history(experiment.id, 10);
       assert.deepEqual(history.map((h) => h.step), [1, 2]);
       assert.equal('state' in history[0]! && history[0].state !== undefined, false);

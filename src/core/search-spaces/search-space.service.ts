@@ -85,10 +85,6 @@ export class SearchSpaceService {
     return this.storage.searchSpaces.findById(id);
   }
 
-  findMany(ids: readonly string[]): Promise<SearchSpaceRecord[]> {
-    return this.storage.searchSpaces.findByIds(ids);
-  }
-
   list(filter: SearchSpaceFilter, page: PageRequest): Promise<Page<SearchSpaceRecord>> {
     return this.storage.searchSpaces.list(filter, page);
   }

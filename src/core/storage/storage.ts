@@ -35,7 +35,6 @@ export interface SearchSpaceFilter {
 export interface SearchSpaceRepository {
   insert(record: SearchSpaceRecord): Promise<void>;
   findById(id: string): Promise<SearchSpaceRecord | null>;
-  findByIds(ids: readonly string[]): Promise<SearchSpaceRecord[]>;
   list(filter: SearchSpaceFilter, page: PageRequest): Promise<Page<SearchSpaceRecord>>;
   update(id: string, patch: Patch<Pick<SearchSpaceRecord, 'name' | 'updatedAt'>>): Promise<void>;
   delete(id: string): Promise<boolean>;
@@ -82,8 +81,6 @@ export interface TrialRepository {
   countByStatus(experimentId: string): Promise<TrialCounts>;
   /** Best finished trial by reward (highest first for MAXIMIZE). */
   best(experimentId: string, direction: 'MAXIMIZE' | 'MINIMIZE', limit: number): Promise<TrialRecord[]>;
-  /** An evaluated (not duplicate) finished trial with this fingerprint, if any. */
-  findEvaluatedByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null>;
   update(id: string, patch: Patch<Omit<TrialRecord, 'id' | 'experimentId' | 'sequence' | 'createdAt'>>): Promise<void>;
   /** Trials that used budget: not answered from another trial, not cancelled. */
   countEvaluations(experimentId: string): Promise<number>;
@@ -107,7 +104,6 @@ export interface TrialMetricRepository {
 }
 
 export interface PolicyCheckpointRepository {
-  insert(record: PolicyCheckpointRecord): Promise<void>;
   /**
    * One row per policy step holding the latest state at that step: inserts, or replaces
    * the state and stats of the step's row and appends to its observed trial ids.

@@ -29,8 +29,6 @@ const TRANSITIONS: Readonly<Record<TrialStatus, readonly TrialStatus[]>> = {
   [TrialStatus.CANCELLED]: [],
 };
 
-export const ACTIVE_TRIAL_STATUSES: readonly TrialStatus[] = [TrialStatus.PENDING, TrialStatus.RUNNING];
-
 export function isTrialFinished(status: TrialStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }

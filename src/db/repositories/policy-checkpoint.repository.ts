@@ -2,14 +2,9 @@ import type { EntityManager } from 'typeorm';
 import type { PolicyCheckpointRecord } from '../../core/storage/records.js';
 import type { PolicyCheckpointRepository } from '../../core/storage/storage.js';
 import { PolicyCheckpointEntity } from '../entities/index.js';
-import { row } from '../entities/columns.js';
 
 export class TypeormPolicyCheckpointRepository implements PolicyCheckpointRepository {
   constructor(private readonly em: EntityManager) {}
-
-  async insert(record: PolicyCheckpointRecord): Promise<void> {
-    await this.em.insert(PolicyCheckpointEntity, row<PolicyCheckpointEntity>(record));
-  }
 
   async save(record: PolicyCheckpointRecord): Promise<void> {
     await this.em.query(

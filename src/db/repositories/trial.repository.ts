@@ -91,17 +91,6 @@ export class TypeormTrialRepository implements TrialRepository {
       .getMany();
   }
 
-  findEvaluatedByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null> {
-    return this.em
-      .createQueryBuilder(TrialEntity, 't')
-      .where('t.experiment_id = :experimentId', { experimentId })
-      .andWhere('t.fingerprint = :fingerprint', { fingerprint })
-      .andWhere('t.status = :status', { status: TrialStatus.SUCCEEDED })
-      .andWhere('t.duplicate_of_id IS NULL')
-      .orderBy('t.sequence', 'ASC')
-      .getOne();
-  }
-
   async update(id: string, patch: Partial<Omit<TrialRecord, 'id' | 'experimentId' | 'sequence' | 'createdAt'>>): Promise<void> {
     await this.em.update(TrialEntity, { id }, row<TrialEntity>(patch));
   }
