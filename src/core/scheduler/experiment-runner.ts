@@ -5,7 +5,7 @@ import type { CompiledSpace } from '../../space/index.js';
 import { createStrategy } from '../../strategies/index.js';
 import type { SearchStrategy } from '../../strategies/strategy.js';
 import type { EventBus } from '../events/event-bus.js';
-import { Topic, event } from '../events/topics.js';
+import { Topic, event, type PolicyUpdate } from '../events/topics.js';
 import type { ExperimentLifecycleService } from '../experiments/experiment-lifecycle.service.js';
 import { ExperimentStatus, isExperimentFinished } from '../experiments/experiment-status.js';
 import type { SearchSpaceService } from '../search-spaces/search-space.service.js';
@@ -239,34 +239,34 @@ export class ExperimentRunner {
       await strategy.observe(rewarded.map((t) => ({ actions: t.actions, reward: sign * t.reward!, policyVersion: t.policyVersion })));
     }
     const at = this.deps.now();
-    await storage.transaction(async (tx) => {
-      await this.saveCheckpoint(tx, rewarded.map((t) => t.id));
+    const saved = await storage.transaction(async (tx) => {
+      const checkpoint = await this.saveCheckpoint(tx, rewarded.map((t) => t.id));
       await tx.trials.markObserved(
         unobserved.map((t) => t.id),
         at,
       );
+      return checkpoint;
     });
-    const stats = strategy.stats();
-    if (stats.step !== this.lastPolicyStep) {
-      this.lastPolicyStep = stats.step;
-      const history = await storage.checkpoints.history(this.experimentId, Number.MAX_SAFE_INTEGER);
-      const latest = history.at(-1);
-      if (latest) await this.deps.events.publish(event(Topic.PolicyUpdated, this.experimentId, latest));
+    // A new step's row is created by this very save, so what was saved is what is stored.
+    if (saved.step !== this.lastPolicyStep) {
+      this.lastPolicyStep = saved.step;
+      await this.deps.events.publish(event(Topic.PolicyUpdated, this.experimentId, saved));
     }
   }
 
-  private async saveCheckpoint(tx: Storage, observedTrialIds: readonly string[]): Promise<void> {
+  private async saveCheckpoint(tx: Storage, observedTrialIds: readonly string[]): Promise<PolicyUpdate> {
     const strategy = this.strategy!;
     const stats = strategy.stats();
-    await tx.checkpoints.save({
+    const summary: PolicyUpdate = {
       id: randomUUID(),
       experimentId: this.experimentId,
       step: stats.step,
-      state: strategy.snapshot(),
       stats: { baseline: stats.baseline, meanReward: stats.meanReward, entropy: stats.entropy },
       observedTrialIds,
       createdAt: this.deps.now(),
-    });
+    };
+    await tx.checkpoints.save({ ...summary, state: strategy.snapshot() });
+    return summary;
   }
 
   /** Proposes up to the free slots; returns true when another round should follow at once. */
