@@ -4,6 +4,7 @@ import { TrialStatus } from '../../src/core/trials/trial-status.js';
 import type { RunningServer } from '../../src/server.js';
 import { compileSpace } from '../../src/space/index.js';
 import { backends } from '../helpers/backends.js';
+import { createExperimentVia } from '../helpers/experiments.js';
 import { NB201_SPACE } from '../helpers/fixtures.js';
 import { gqlOk, subscribe } from '../helpers/graphql-client.js';
 import { startTestServer } from '../helpers/server.js';
@@ -11,18 +12,8 @@ import { startTestServer } from '../helpers/server.js';
 const EXPERIMENT_UPDATED = `subscription($id: ID!) { experimentUpdated(id: $id) { id name status } }`;
 const TRIAL_UPDATED = `subscription($id: ID!) { trialUpdated(experimentId: $id) { id sequence status reward label } }`;
 
-async function createExperiment(url: string, name: string): Promise<string> {
-  const space = await gqlOk<{ createSearchSpace: { id: string } }>(
-    url,
-    `mutation($d: JSON!) { createSearchSpace(input: { name: "nb201", definition: $d }) { id } }`,
-    { d: NB201_SPACE() },
-  );
-  const experiment = await gqlOk<{ createExperiment: { id: string } }>(
-    url,
-    `mutation($s: ID!, $n: String!) { createExperiment(input: { name: $n, searchSpaceId: $s, evaluator: { type: "tabular" } }) { id } }`,
-    { s: space.createSearchSpace.id, n: name },
-  );
-  return experiment.createExperiment.id;
+function createExperiment(url: string, name: string): Promise<string> {
+  return createExperimentVia(url, { name, evaluator: { type: 'tabular' } });
 }
 
 function newTrials(count: number) {

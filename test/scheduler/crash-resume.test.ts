@@ -11,7 +11,7 @@ import type { Decision } from '../../src/space/types.js';
 import { createStrategy, type StrategySnapshot } from '../../src/strategies/index.js';
 import { TEST_DATABASE_URL, backends, type Backend } from '../helpers/backends.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
-import { NB201_SPACE } from '../helpers/fixtures.js';
+import { createExperimentVia } from '../helpers/experiments.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 import { nb201Table } from '../helpers/nb201-table.js';
 
@@ -143,26 +143,13 @@ function storeFor(backend: Backend): Store {
 }
 
 async function createExperiment(url: string): Promise<string> {
-  const space = await gqlOk<{ createSearchSpace: { id: string } }>(
-    url,
-    `mutation($d: JSON!) { createSearchSpace(input: { name: "nb201", definition: $d }) { id } }`,
-    { d: NB201_SPACE() },
-  );
-  const created = await gqlOk<{ createExperiment: { id: string } }>(
-    url,
-    `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
-    {
-      input: {
-        name: 'nb201 reinforce under SIGKILL',
-        searchSpaceId: space.createSearchSpace.id,
-        strategy: { type: 'reinforce', hyperparameters: HYPERPARAMETERS },
-        evaluator: { type: 'tabular', options: { rewardColumn: 'cifar10-val' } },
-        budget: { maxTrials: MAX_TRIALS, parallelTrials: PARALLEL },
-        seed: 11,
-      },
-    },
-  );
-  const id = created.createExperiment.id;
+  const id = await createExperimentVia(url, {
+    name: 'nb201 reinforce under SIGKILL',
+    strategy: { type: 'reinforce', hyperparameters: HYPERPARAMETERS },
+    evaluator: { type: 'tabular', options: { rewardColumn: 'cifar10-val' } },
+    budget: { maxTrials: MAX_TRIALS, parallelTrials: PARALLEL },
+    seed: 11,
+  });
   await gqlOk(url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
   return id;
 }

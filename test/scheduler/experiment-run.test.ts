@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
 import { backends } from '../helpers/backends.js';
-import { NB201_SPACE } from '../helpers/fixtures.js';
+import { createExperimentVia } from '../helpers/experiments.js';
 import { errorCode, gql, gqlOk, subscribe } from '../helpers/graphql-client.js';
 import { nb201Table } from '../helpers/nb201-table.js';
 import { startTestServer } from '../helpers/server.js';
@@ -15,28 +15,15 @@ interface TrialEvent {
   duplicateOfId: string | null;
 }
 
-async function createNb201Experiment(url: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const space = await gqlOk<{ createSearchSpace: { id: string } }>(
-    url,
-    `mutation($d: JSON!) { createSearchSpace(input: { name: "nb201", definition: $d }) { id } }`,
-    { d: NB201_SPACE() },
-  );
-  const created = await gqlOk<{ createExperiment: { id: string } }>(
-    url,
-    `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
-    {
-      input: {
-        name: 'nb201 reinforce',
-        searchSpaceId: space.createSearchSpace.id,
-        strategy: { type: 'reinforce' },
-        evaluator: { type: 'tabular', options: { rewardColumn: 'cifar10-val' } },
-        budget: { maxTrials: 200, parallelTrials: 4 },
-        seed: 3,
-        ...overrides,
-      },
-    },
-  );
-  return created.createExperiment.id;
+function createNb201Experiment(url: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  return createExperimentVia(url, {
+    name: 'nb201 reinforce',
+    strategy: { type: 'reinforce' },
+    evaluator: { type: 'tabular', options: { rewardColumn: 'cifar10-val' } },
+    budget: { maxTrials: 200, parallelTrials: 4 },
+    seed: 3,
+    ...overrides,
+  });
 }
 
 const FINAL = `query($id: ID!) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
 import { backends } from '../helpers/backends.js';
+import { createExperimentVia } from '../helpers/experiments.js';
 import { gqlOk, subscribe } from '../helpers/graphql-client.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -51,22 +52,11 @@ describe('an experiment trained by tfjs-trainer streams its learning curves', as
       });
 
       test('4 trials train in worker threads; every epoch is pushed to subscribers as it happens', async () => {
-        const space = await gqlOk<{ createSearchSpace: { id: string } }>(
+        const id = await createExperimentVia(
           server.url,
-          `mutation($d: JSON!) { createSearchSpace(input: { name: "tiny", definition: $d }) { id } }`,
-          { d: SPACE },
+          { name: 'tfjs', strategy: { type: 'random' }, evaluator: EVALUATOR, budget: { maxTrials: 4, parallelTrials: 2, maxConsecutiveDuplicates: 20 }, seed: 5 },
+          SPACE,
         );
-        const created = await gqlOk<{ createExperiment: { id: string } }>(
-          server.url,
-          `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
-          {
-            input: {
-              name: 'tfjs', searchSpaceId: space.createSearchSpace.id, strategy: { type: 'random' }, evaluator: EVALUATOR,
-              budget: { maxTrials: 4, parallelTrials: 2, maxConsecutiveDuplicates: 20 }, seed: 5,
-            },
-          },
-        );
-        const id = created.createExperiment.id;
         const metrics = await subscribe(server.url, `subscription($id: ID!) { trialMetricReported(experimentId: $id) { trialId step name value } }`, { id }, (d) => d.trialMetricReported as MetricEvent);
         const status = await subscribe(server.url, `subscription($id: ID!) { experimentUpdated(id: $id) { status } }`, { id }, (d) => d.experimentUpdated as { status: string });
         await gqlOk(server.url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
