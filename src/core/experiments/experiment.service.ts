@@ -71,7 +71,7 @@ export class ExperimentService {
     const description = this.checkDescription('input.description', input.description);
     assertId('input.searchSpaceId', input.searchSpaceId);
     const config = normalizeExperimentConfig(input);
-    if ((await this.spaces.find(input.searchSpaceId)) === null) throw new NotFoundError('search space', input.searchSpaceId);
+    // Compiling the space (for the plugin checks) is also what reports a missing one.
     await this.checkPlugins(config, input.searchSpaceId, 'input');
     const at = this.now();
     const record: ExperimentRecord = {

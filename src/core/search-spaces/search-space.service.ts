@@ -81,10 +81,6 @@ export class SearchSpaceService {
     return record;
   }
 
-  find(id: string): Promise<SearchSpaceRecord | null> {
-    return this.storage.searchSpaces.findById(id);
-  }
-
   list(filter: SearchSpaceFilter, page: PageRequest): Promise<Page<SearchSpaceRecord>> {
     return this.storage.searchSpaces.list(filter, page);
   }
