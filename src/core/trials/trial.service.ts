@@ -5,7 +5,7 @@ import { medianStoppingRule } from '../early-stopping/median-stopping.js';
 import type { EventBus } from '../events/event-bus.js';
 import { Topic, event } from '../events/topics.js';
 import type { Page, PageRequest } from '../storage/pagination.js';
-import type { TrialMetricRecord, TrialRecord } from '../storage/records.js';
+import type { ExperimentRecord, TrialMetricRecord, TrialRecord } from '../storage/records.js';
 import type { Storage, TrialFilter, TrialOrder } from '../storage/storage.js';
 import { TrialStatus, assertTrialTransition, isTrialFinished } from './trial-status.js';
 
@@ -276,6 +276,39 @@ export class TrialService {
   }
 
   /**
+   * A worker's completion: `metrics` is the JSON it sent; the objective's metric (or
+   * `reward`) becomes the reward, and `params`, `flops`, `latencyMs` are read out.
+   */
+  async completeFromWorker(
+    trialId: string,
+    metrics: unknown,
+    options: { workerId: string | null; idempotencyKey: string | null },
+  ): Promise<TrialRecord> {
+    const values = parseMetrics(metrics);
+    const experiment = await this.experimentOf(trialId);
+    const reward = values[experiment.objective.metric] ?? values.reward;
+    if (reward === undefined) throw BadInputError.field('metrics', `must contain "${experiment.objective.metric}" (the objective) or "reward"`);
+    return this.complete(
+      trialId,
+      { reward, metrics: values, params: values.params ?? null, flops: values.flops ?? null, latencyMs: values.latencyMs ?? null },
+      options,
+    );
+  }
+
+  /** A worker's failure report, under the experiment's retry budget. */
+  async failFromWorker(trialId: string, error: string, retryable: boolean, workerId: string | null): Promise<TrialRecord> {
+    const experiment = await this.experimentOf(trialId);
+    return this.fail(trialId, error, retryable, experiment.budget.maxRetries, workerId);
+  }
+
+  private async experimentOf(trialId: string): Promise<ExperimentRecord> {
+    const trial = await this.get(trialId);
+    const experiment = await this.storage.experiments.findById(trial.experimentId);
+    if (experiment === null) throw new NotFoundError('experiment', trial.experimentId);
+    return experiment;
+  }
+
+  /**
    * RUNNING → PENDING when the failure is retryable and attempts remain, else → FAILED.
    * The same rule applies to a lease that ran out (`reclaim`).
    */
@@ -364,6 +397,17 @@ function answeredFrom(original: TrialRecord, at: Date): Partial<TrialRecord> {
     startedAt: at,
     finishedAt: at,
   };
+}
+
+/** The numbers a completion carries, checked one by one so a bad field is named. */
+function parseMetrics(metrics: unknown): Record<string, number> {
+  if (metrics === null || typeof metrics !== 'object' || Array.isArray(metrics)) throw BadInputError.field('metrics', 'must be an object of numbers');
+  const entries = Object.entries(metrics as Record<string, unknown>);
+  if (entries.length > 200) throw BadInputError.field('metrics', 'at most 200 metrics');
+  for (const [name, value] of entries) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw BadInputError.field(`metrics.${name}`, 'must be a finite number');
+  }
+  return Object.fromEntries(entries) as Record<string, number>;
 }
 
 export interface MetricReport {
