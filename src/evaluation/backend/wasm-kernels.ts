@@ -1,6 +1,7 @@
 /**
  * Training kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks, gets wrong or runs
- * slowly, written as compositions of kernels the wasm backend runs through XNNPACK.
+ * slowly, written as compositions of kernels the wasm backend runs through XNNPACK
+ * (MaxPoolGrad alone is a JavaScript loop over the wasm heap, see there).
  *
  * Each kernel function runs ordinary tf ops on the wasm backend inside a `tf.tidy` and
  * returns the resulting Tensor. The engine accepts a Tensor as a kernel output (it skips
@@ -14,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type {
+  BatchMatMulAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
   MaxPoolGradAttrs,
@@ -84,8 +86,8 @@ function spreadByStrides(dy: Tensor4D, sh: number, sw: number): Tensor4D {
   return tf.reshape(padded, [n, oh * sh, ow * sw, c]);
 }
 
-function checkDy(kernel: string, dy: Tensor, expected: Shape4): void {
-  if (!tf.util.arraysEqual(dy.shape, expected)) {
+function checkDy(kernel: string, dy: { readonly shape: readonly number[] }, expected: Shape4): void {
+  if (!tf.util.arraysEqual([...dy.shape], expected)) {
     throw new Error(`${kernel}: dy has shape [${dy.shape.join(',')}], expected [${expected.join(',')}]`);
   }
 }
@@ -95,12 +97,22 @@ function toNhwc(t: Tensor4D, dataFormat: 'NHWC' | 'NCHW' | undefined): Tensor4D 
 }
 
 /**
+ * Largest kh·kw·ci for which the filter gradient is an explicit im2col product. The
+ * role-swapped convolution below computes a GEMM with kh·kw·ci output rows, and XNNPACK
+ * runs it at a few GFLOP/s when that is small (a 3×3 filter over 1 input channel: 16 ms
+ * for a batch of 64 at 28×28, against 2 ms as im2col); from a few dozen rows on it is as
+ * fast as im2col without copying the input nine times.
+ */
+const IM2COL_MAX_ROWS = 64;
+
+/**
  * Filter gradient of conv2d. dW[kh,kw,ci,co] = Σ_{n,oh,ow} xpad[n, oh·s+kh, ow·s+kw, ci] · dy[n,oh,ow,co]
  * is itself a valid convolution once batch and channels swap roles: the input becomes
  * [ci, h, w, n], the "filter" is dy as [oh, ow, n, co] dilated by the forward stride, and
  * the output [ci, kh, kw, co]. That is the im2col product (one GEMM, K = n·oh·ow) done
- * by XNNPACK's convolution, which beat strided slices + matMul here because the wasm
- * matMul has no fast path for a transposed operand.
+ * by XNNPACK's convolution. With few input channels and stride 1 the im2col matrix is
+ * built explicitly instead (see IM2COL_MAX_ROWS); strided slices are a slow generic loop
+ * on wasm, so strided convolutions always take the convolution.
  */
 export function conv2DBackpropFilterImpl(x: Tensor4D, dy: Tensor4D, attrs: Conv2DBackpropFilterAttrs): Tensor4D {
   const name = 'Conv2DBackpropFilter';
@@ -110,11 +122,25 @@ export function conv2DBackpropFilterImpl(x: Tensor4D, dy: Tensor4D, attrs: Conv2
     const info = tf.backend_util.computeConv2DInfo(
       xh.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
     );
-    const { batchSize, outHeight, outWidth, outChannels, strideHeight: sh, strideWidth: sw } = info;
+    const { batchSize, outHeight, outWidth, outChannels, inChannels, strideHeight: sh, strideWidth: sw } = info;
     const { filterHeight: kh, filterWidth: kw } = info;
     checkDy(name, dyh, [batchSize, outHeight, outWidth, outChannels]);
     // Only the rows some output window reads: kh + (oh-1)·s, starting at -padTop.
     const xw = window2d(xh, info.padInfo.top, kh + (outHeight - 1) * sh, info.padInfo.left, kw + (outWidth - 1) * sw);
+    if (sh === 1 && sw === 1 && kh * kw * inChannels <= IM2COL_MAX_ROWS) {
+      // Rows in filter order (kh, kw, ci), columns (n, oh, ow): the transposed input makes
+      // each kernel offset's rows one plain slice.
+      const xc = tf.transpose(xw, [3, 0, 1, 2]);
+      const rows: Tensor[] = [];
+      for (let a = 0; a < kh; a++) {
+        for (let b = 0; b < kw; b++) {
+          const tap = tf.slice(xc, [0, 0, a, b], [inChannels, batchSize, outHeight, outWidth]);
+          rows.push(tf.reshape(tap, [inChannels, batchSize * outHeight * outWidth]));
+        }
+      }
+      const dy2 = tf.reshape(dyh, [batchSize * outHeight * outWidth, outChannels]);
+      return tf.reshape<tf.Rank.R4>(tf.matMul(tf.concat(rows, 0), dy2), [kh, kw, inChannels, outChannels]);
+    }
     const xt = tf.transpose(xw, [3, 1, 2, 0]);
     const dyAsFilter = tf.transpose(dyh, [1, 2, 0, 3]);
     const out = tf.conv2d(xt, dyAsFilter, 1, 'valid', 'NHWC', [sh, sw]);
@@ -220,37 +246,84 @@ export function depthwiseConv2dNativeBackpropInputImpl(
   });
 }
 
-/** Stand-in for -Infinity where a value is multiplied by 0 (−Inf · 0 would be NaN). */
-const LOWEST_FLOAT32 = -3.4028234663852886e38;
+/** The parts of the wasm backend a kernel written in JavaScript needs. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+function isWasmHeapBackend(backend: unknown): backend is WasmHeapBackend {
+  const b = backend as Partial<WasmHeapBackend> | null;
+  return b != null && typeof b.makeOutput === 'function' && typeof b.typedArrayFromHeap === 'function';
+}
 
 /**
  * MaxPoolGrad, replacing the wasm backend's own, which routes gradients to the wrong
  * input positions for many non-square inputs and 'same' paddings (25 of 60 random cases
  * disagreed with the CPU backend). Matches the CPU semantics: each window's gradient goes
- * to its first maximum in row-major order, padding never wins.
+ * to its first maximum in row-major order, padding never wins, a window of NaN or -Inf
+ * passes nothing on.
  *
- * A depthwise conv with one-hot filters extracts every window's kh·kw values at once
- * (channel multiplier kh·kw), argMax picks the first maximum (wasm's ArgMax keeps the
- * first of equal values), and the routed dy goes back to input positions through the
- * transposed depthwise conv with the same one-hot filters (col2im), summing overlaps.
+ * A loop over the wasm heap in JavaScript: routing a gradient is a comparison and an add
+ * per window element, and every composition of wasm ops tried (one-hot depthwise windows
+ * + ArgMax + col2im, equality masks, strided slices) paid 3-30x more in passes over the
+ * data and slow non-XNNPACK kernels; this halves the layer's backward time in the small
+ * CNN compared with the best of them.
  */
-export function maxPoolGradImpl(dy: Tensor4D, x: Tensor4D, attrs: MaxPoolGradAttrs): Tensor4D {
+export function maxPoolGradImpl(backend: unknown, dy: TensorInfo, x: TensorInfo, attrs: MaxPoolGradAttrs): TensorInfo {
   const name = 'MaxPoolGrad';
-  return tf.tidy(() => {
-    const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-    const { batchSize: n, outHeight: oh, outWidth: ow, inChannels: c, strideHeight: sh, strideWidth: sw } = info;
-    const { filterHeight: kh, filterWidth: kw } = info;
-    checkDy(name, dy, [n, oh, ow, c]);
-    const taps = kh * kw;
-    const oneHot = tf.tile(tf.reshape(tf.cast(tf.oneHot(tf.range(0, taps, 1, 'int32'), taps), 'float32'), [kh, kw, 1, taps]), [1, 1, c, 1]) as Tensor4D;
-    const xw = window2d(x, info.padInfo.top, kh + (oh - 1) * sh, info.padInfo.left, kw + (ow - 1) * sw, LOWEST_FLOAT32);
-    const windows = tf.reshape(tf.depthwiseConv2d(xw, oneHot, [sh, sw], 'valid'), [n, oh, ow, c, taps]);
-    const winner = tf.cast(tf.oneHot(tf.argMax(windows, 4), taps), 'float32');
-    const routed = tf.reshape<tf.Rank.R4>(tf.mul(winner, tf.reshape(dy, [n, oh, ow, c, 1])), [n, oh, ow, c * taps]);
-    return depthwiseConv2dNativeBackpropInputImpl(routed, oneHot, {
-      strides: [sh, sw], dilations: 1, pad: attrs.pad, dimRoundingMode: attrs.dimRoundingMode, inputShape: x.shape,
-    });
-  });
+  if (!isWasmHeapBackend(backend)) throw new Error(`${name}: needs the wasm backend's heap`);
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error(`${name}: float32 inputs expected`);
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as Shape4, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+  );
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  checkDy(name, dy, [n, oh, ow, c]);
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  // Views are taken after makeOutput, whose allocation may grow (and so detach) the heap.
+  const xs = backend.typedArrayFromHeap(x);
+  const dys = backend.typedArrayFromHeap(dy);
+  const dxs = backend.typedArrayFromHeap(out);
+  dxs.fill(0);
+  // One output row at a time, channels innermost: the reads run along memory.
+  const rowLength = ow * c;
+  const best = new Float32Array(rowLength);
+  const argBest = new Int32Array(rowLength);
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      best.fill(-Infinity);
+      argBest.fill(-1);
+      for (let a = 0; a < kh; a++) {
+        const ih = r * sh - top + a;
+        if (ih < 0 || ih >= h) continue;
+        const inRow = (b * h + ih) * w;
+        for (let q = 0; q < ow; q++) {
+          const o = q * c;
+          for (let e = 0; e < kw; e++) {
+            const iw = q * sw - left + e;
+            if (iw < 0 || iw >= w) continue;
+            const base = (inRow + iw) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = xs[base + ch] as number;
+              if (v > (best[o + ch] as number)) {
+                best[o + ch] = v;
+                argBest[o + ch] = base + ch;
+              }
+            }
+          }
+        }
+      }
+      const dyRow = (b * oh + r) * rowLength;
+      for (let i = 0; i < rowLength; i++) {
+        const at = argBest[i] as number;
+        if (at >= 0) dxs[at] = (dxs[at] as number) + (dys[dyRow + i] as number);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -320,10 +393,37 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, attrs }) => {
   );
 };
 
-const maxPoolGrad: KernelFunc = ({ inputs, attrs }) => {
-  const k = 'MaxPoolGrad';
-  return maxPoolGradImpl(inputTensor(inputs.dy, 'dy', k) as Tensor4D, inputTensor(inputs.input, 'input', k) as Tensor4D, attrsOf(attrs));
+const maxPoolGrad: KernelFunc = ({ inputs, attrs, backend }) => {
+  const { dy, input } = inputs;
+  if (dy == null || input == null) throw new Error("MaxPoolGrad: inputs 'dy' and 'input' are required");
+  return maxPoolGradImpl(backend, dy, input, attrsOf(attrs));
 };
+
+/**
+ * BatchMatMul with a transpose flag runs as a naive loop on wasm (dense layers' weight and
+ * input gradients are both such products: 15 ms for 64×3136 by 64×128, against 2 ms
+ * here); an explicit transpose (a copy) and the untransposed XNNPACK product are faster.
+ */
+export function batchMatMulImpl(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+  return tf.tidy(() => {
+    const swapLast = (t: Tensor): Tensor => {
+      const perm = t.shape.map((_, i) => i);
+      perm[t.rank - 2] = t.rank - 1;
+      perm[t.rank - 1] = t.rank - 2;
+      return tf.transpose(t, perm);
+    };
+    return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+  });
+}
+
+function batchMatMulReplacing(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const attrs = attrsOf<BatchMatMulAttrs>(args.attrs);
+    if (!attrs.transposeA && !attrs.transposeB) return original(args);
+    const k = 'BatchMatMul';
+    return batchMatMulImpl(inputTensor(args.inputs.a, 'a', k), inputTensor(args.inputs.b, 'b', k), attrs.transposeA, attrs.transposeB);
+  };
+}
 
 function oneHotReplacing(original: KernelFunc): KernelFunc {
   return (args) => {
@@ -355,9 +455,11 @@ const missingKernelConfigs: KernelConfig[] = [
 
 /**
  * Kernels wasm has but gets wrong (MaxPoolGrad, OneHot) or runs as a slow loop
- * (Conv2DBackpropInput); their configs stay, only the function changes.
+ * (Conv2DBackpropInput, BatchMatMul with transposes); their configs stay, only the
+ * function changes.
  */
 const REPLACED_WASM_KERNELS: ReadonlyArray<readonly [string, (original: KernelFunc) => KernelFunc]> = [
+  ['BatchMatMul', batchMatMulReplacing],
   ['Conv2DBackpropInput', () => conv2DBackpropInput],
   ['MaxPoolGrad', () => maxPoolGrad],
   ['OneHot', oneHotReplacing],

@@ -104,13 +104,15 @@ describe('wasm training kernels', () => {
     assert.equal(registerWasmTrainingKernels(), first);
     for (const name of MISSING_WASM_KERNELS) assert.ok(tf.getKernel(name, 'wasm'), name);
     assert.deepEqual([...first.added, ...first.skipped].sort(), [...MISSING_WASM_KERNELS].sort());
-    assert.deepEqual([...first.replaced].sort(), ['Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot']);
+    assert.deepEqual([...first.replaced].sort(), ['BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'OneHot']);
   });
 
   test('conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match the CPU backend', async () => {
     const r = rng(7);
-    for (let i = 0; i < 24; i++) {
-      const k = randomConvCase(r);
+    for (let i = 0; i < 32; i++) {
+      // Every fourth case has enough input channels for the filter gradient to take the
+      // role-swapped convolution rather than the explicit im2col product.
+      const k = i % 4 === 3 ? { ...randomConvCase(r), c: int(r, 8, 12) } : randomConvCase(r);
       const x = values(r, k.n * k.h * k.w * k.c);
       const w = values(r, k.kh * k.kw * k.c * k.co);
       await compare(`conv2d ${JSON.stringify(k)}`, () => tf.tidy(() => {
@@ -200,6 +202,21 @@ describe('wasm training kernels', () => {
           run('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: x.shape }),
         ];
       }));
+    }
+  });
+
+  test('matMul with transposed operands (BatchMatMul replaced) matches the CPU backend, batched and broadcast', async () => {
+    const r = rng(5);
+    const shapes: Array<[number[], number[]]> = [[[7, 5], [5, 3]], [[4, 6, 5], [4, 5, 2]], [[1, 3, 4], [2, 4, 6]], [[64, 30], [30, 16]]];
+    for (const [sa, sb] of shapes) {
+      for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
+        const swap = (s: number[]): number[] => [...s.slice(0, -2), s[s.length - 1] ?? 0, s[s.length - 2] ?? 0];
+        const a = values(r, sa.reduce((p, q) => p * q, 1));
+        const b = values(r, sb.reduce((p, q) => p * q, 1));
+        await compare(`matMul ${JSON.stringify({ sa, sb, ta, tb })}`, () => tf.tidy(() => [
+          tf.matMul(tf.tensor(a, ta ? swap(sa) : sa), tf.tensor(b, tb ? swap(sb) : sb), ta, tb),
+        ]));
+      }
     }
   });
 
