@@ -40,6 +40,10 @@ interface Slot {
   lastError?: Error;
 }
 
+function checkSize(size: number): void {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
+}
+
 export const TRAIN_WORKER_SCRIPT = join(__dirname, 'train.worker.js');
 
 /**
@@ -57,8 +61,15 @@ export class TrainWorkerPool {
   private readonly backends = new Map<number, string>();
 
   constructor(private readonly options: PoolOptions) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`pool size must be a positive integer, got ${options.size}`);
+    checkSize(options.size);
     this.slots = Array.from({ length: options.size }, (_, index) => ({ index }));
+  }
+
+  /** Adds slots up to `size` (never removes any); queued trials start on the new ones. */
+  grow(size: number): void {
+    checkSize(size);
+    while (this.slots.length < size) this.slots.push({ index: this.slots.length });
+    this.dispatch();
   }
 
   run(task: PoolTask): Promise<TrialOutcome> {

@@ -1,6 +1,7 @@
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../evaluator.js';
 import { parseTfjsTrainerConfig, proxyOf, type TfjsTrainerConfig } from './config.js';
-import { TrainWorkerPool } from './pool.js';
+import type { TrainWorkerPool } from './pool.js';
+import { acquireTrainWorkerPool, type PoolLease } from './shared-pool.js';
 import type { DonorWeights } from './warm-start.js';
 
 export interface TfjsTrainerOptions {
@@ -10,14 +11,18 @@ export interface TfjsTrainerOptions {
 
 /**
  * The `tfjs-trainer` evaluator: builds each child network and trains it on the proxy
- * budget in a pool of worker threads, so the API's event loop never runs a training step.
- * One instance serves one experiment: with `warmStart` it keeps the weights of the best
- * finished trial so far (in this process's memory) and hands them to each new trial.
+ * budget in worker threads, so the API's event loop never runs a training step. The
+ * threads belong to a process-wide pool (see acquireTrainWorkerPool) that experiments
+ * running at once share. One instance serves one experiment: with `warmStart` it keeps
+ * the weights of the best finished trial so far (in this process's memory) and hands
+ * them to each new trial.
  */
 export class TfjsTrainerEvaluator implements Evaluator {
   readonly type = 'tfjs-trainer';
   readonly config: TfjsTrainerConfig;
-  private pool?: TrainWorkerPool;
+  private lease?: PoolLease;
+  /** Aborts this evaluator's own trials on dispose; the shared pool's other users go on. */
+  private readonly closing = new AbortController();
   private donor?: { reward: number; weights: DonorWeights };
   private disposed = false;
 
@@ -32,13 +37,13 @@ export class TfjsTrainerEvaluator implements Evaluator {
   async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
     if (this.disposed) throw new Error('tfjs-trainer evaluator is disposed');
     const { config } = this;
-    const pool = (this.pool ??= new TrainWorkerPool({
+    this.lease ??= acquireTrainWorkerPool({
       size: config.workers,
       backend: config.backend,
       abortGraceMs: config.abortGraceMs,
       script: this.options.workerScript,
-    }));
-    const outcome = await pool.run({
+    });
+    const outcome = await this.lease.pool.run({
       job: () => ({
         trialId: request.trialId,
         architecture: request.architecture,
@@ -48,29 +53,34 @@ export class TfjsTrainerEvaluator implements Evaluator {
         donor: config.warmStart ? this.donor?.weights : undefined,
         returnWeights: config.warmStart,
       }),
-      signal: request.signal,
+      signal: AbortSignal.any([request.signal, this.closing.signal]),
       onMetric: (point) => request.report(point),
+    }).catch((err: unknown) => {
+      throw this.disposed ? new Error('tfjs-trainer evaluator disposed') : err;
     });
     const { result, weights } = outcome;
     if (weights && (!this.donor || result.reward > this.donor.reward)) this.donor = { reward: result.reward, weights };
     return result;
   }
 
-  /** Pool statistics (size, busy, queued, restarts, backends in use). */
+  /** Statistics of the pool this evaluator uses (shared: busy and queued count every user's trials). */
   stats(): ReturnType<TrainWorkerPool['stats']> | undefined {
-    return this.pool?.stats();
+    return this.lease?.pool.stats();
   }
 
-  /** Thread ids of live workers, for resource monitoring. */
+  /** Thread ids of the live workers of the pool this evaluator uses, for resource monitoring. */
   workerThreadIds(): number[] {
-    return this.pool?.threadIds() ?? [];
+    return this.lease?.pool.threadIds() ?? [];
   }
 
+  /** Aborts this evaluator's queued and running trials and lets go of the pool (the last user disposes it). */
   async dispose(): Promise<void> {
     this.disposed = true;
     this.donor = undefined;
-    await this.pool?.dispose();
-    this.pool = undefined;
+    this.closing.abort();
+    const lease = this.lease;
+    this.lease = undefined;
+    await lease?.release();
   }
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { EvaluationRequest, MetricPoint } from '../../../src/evaluation/evaluator.js';
 import { TfjsTrainerEvaluator } from '../../../src/evaluation/trainer/tfjs-trainer.js';
+import { sharedTrainWorkerPools } from '../../../src/evaluation/trainer/shared-pool.js';
 import type { Architecture } from '../../../src/space/types.js';
 import { SMALL_CNN, TINY_DENSE, layers } from './fixtures/archs.js';
 
@@ -116,13 +117,35 @@ test('warmStart hands the best finished trial\'s weights to later trials', async
   assert.equal(second.metrics.warm_started_layers, 4, 'conv, conv, dense and logits');
 });
 
-test('dispose terminates the workers and rejects pending and later trials', async () => {
+test('dispose aborts the evaluator\'s trials, lets go of the workers and rejects later trials', async () => {
   const ev = evaluator({ workers: 1, epochs: 200 });
-  const pending = assert.rejects(ev.evaluate(request('p', SMALL_CNN)), /worker pool disposed/);
+  const pending = assert.rejects(ev.evaluate(request('p', SMALL_CNN)), /evaluator disposed/);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(ev.workerThreadIds().length, 1);
   await ev.dispose();
   await pending;
   assert.deepEqual(ev.workerThreadIds(), []);
   await assert.rejects(ev.evaluate(request('q', TINY_DENSE)), /disposed/);
+});
+
+test('evaluators share one process-wide pool: one disposing leaves the other\'s trials running, the last one ends the pool', async () => {
+  // Their own abort grace gives these two a pool of their own, apart from this file's other evaluators.
+  const pools = sharedTrainWorkerPools();
+  const a = new TfjsTrainerEvaluator({ ...CONFIG, workers: 1, epochs: 200, abortGraceMs: 4321 });
+  const b = new TfjsTrainerEvaluator({ ...CONFIG, workers: 2, abortGraceMs: 4321 });
+  try {
+    const long = assert.rejects(a.evaluate(request('a-long', SMALL_CNN)), /evaluator disposed/);
+    const short = [b.evaluate(request('b-1', TINY_DENSE)), b.evaluate(request('b-2', TINY_DENSE))];
+    assert.equal(sharedTrainWorkerPools(), pools + 1);
+    assert.equal(b.stats()?.size, 2, 'grown to the larger request');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(a.workerThreadIds().sort(), b.workerThreadIds().sort());
+    await a.dispose();
+    await long;
+    for (const r of await Promise.all(short)) assert.ok(r.reward > 0);
+    assert.equal(sharedTrainWorkerPools(), pools + 1, 'b still holds it');
+  } finally {
+    await Promise.all([a.dispose(), b.dispose()]);
+  }
+  assert.equal(sharedTrainWorkerPools(), pools);
 });
