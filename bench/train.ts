@@ -8,11 +8,14 @@
  * 3. Fidelity: ≥ 20 architectures sampled uniformly from examples/fashion-mnist-layers.json,
  *    each scored by the default proxy and by a ~10× budget; Spearman's rho between the two
  *    and the measured cost ratio (target rho ≥ 0.8 at ≤ 1/10 of the cost).
- * 4. warmStart: the same architectures through the default proxy with warm starting on.
+ * 4. Repeatability: the reference trained again with other seeds for the first --repeat
+ *    architectures. Two references of the same architectures rank them alike only so far,
+ *    which bounds what any proxy can reach.
+ * 5. warmStart: the same architectures through the default proxy with warm starting on.
  *
  * Writes bench/results/train.json and train.md. `--quick` is a < 1 min smoke run (4
  * architectures, tiny budgets, wasm only) that writes nothing unless `--write` is given.
- * Options: --archs N, --workers N, --seed S, --backends wasm,cpu.
+ * Options: --archs N, --workers N, --seed S, --backends wasm,cpu, --repeat N.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -40,6 +43,7 @@ const write = !quick || flag('write');
 const archCount = Number(option('archs') ?? (quick ? 4 : 20));
 const workers = Number(option('workers') ?? Math.min(2, availableParallelism()));
 const seed = Number(option('seed') ?? 1);
+const repeatCount = Math.min(archCount, Number(option('repeat') ?? (quick ? 2 : 10)));
 const backends = (option('backends') ?? (quick ? 'wasm' : 'tensorflow-gpu,tensorflow,wasm,cpu')).split(',');
 const root = join(__dirname, '..', '..');
 
@@ -104,13 +108,21 @@ function sampleArchitectures(n: number): { label: string; architecture: Architec
   });
 }
 
-async function scoreAll(name: string, config: Record<string, unknown>, archs: readonly { label: string; architecture: Architecture }[]): Promise<{ results: EvaluationResult[]; wallSeconds: number }> {
+/** Trial seeds of a second training of the same architectures. */
+const REPEAT_SEED_OFFSET = 500;
+
+async function scoreAll(
+  name: string,
+  config: Record<string, unknown>,
+  archs: readonly { label: string; architecture: Architecture }[],
+  seedOffset = 0,
+): Promise<{ results: EvaluationResult[]; wallSeconds: number }> {
   const ev = new TfjsTrainerEvaluator({ type: 'tfjs-trainer', workers, ...config });
   const started = performance.now();
   try {
     const results = await Promise.all(
       archs.map(async (a, i) => {
-        const r = await ev.evaluate(request(`${name}-${i}`, a.architecture, 1000 + i));
+        const r = await ev.evaluate(request(`${name}-${i}`, a.architecture, 1000 + seedOffset + i));
         log(`${name} #${i}: accuracy ${r.reward.toFixed(4)} in ${r.metrics.train_seconds?.toFixed(1)} s (${a.label})`);
         return r;
       }),
@@ -147,6 +159,8 @@ async function main(): Promise<void> {
   const proxy = await scoreAll('proxy', PROXY, archs);
   log('reference budget…');
   const reference = await scoreAll('reference', REFERENCE, archs);
+  log(`reference again with other seeds, first ${repeatCount} architectures…`);
+  const repeat = await scoreAll('repeat', REFERENCE, archs.slice(0, repeatCount), REPEAT_SEED_OFFSET);
   log('default proxy with warmStart…');
   const warm = await scoreAll('warm', { ...PROXY, warmStart: true }, archs);
 
@@ -164,6 +178,13 @@ async function main(): Promise<void> {
     meanProxyAccuracy: mean(acc(proxy.results)),
     meanReferenceAccuracy: mean(acc(reference.results)),
     medianProxyTrialSeconds: median(proxy.results.map((r) => r.metrics.total_seconds)),
+    repeatability: {
+      architectures: repeatCount,
+      referenceVsReference: spearman(acc(reference.results.slice(0, repeatCount)), acc(repeat.results)),
+      proxyVsReference: spearman(acc(proxy.results.slice(0, repeatCount)), acc(reference.results.slice(0, repeatCount))),
+      proxyVsRepeat: spearman(acc(proxy.results.slice(0, repeatCount)), acc(repeat.results)),
+      meanAbsoluteDifference: mean(repeat.results.map((r, i) => Math.abs(r.reward - reference.results[i].reward))),
+    },
   };
   const warmStart = {
     meanAccuracy: mean(acc(warm.results)),
@@ -180,6 +201,7 @@ async function main(): Promise<void> {
     latencyMs: proxy.results[i].latencyMs,
     proxy: proxy.results[i].reward,
     reference: reference.results[i].reward,
+    referenceRepeat: repeat.results[i]?.reward,
     warm: warm.results[i].reward,
     warmLayers: warm.results[i].metrics.warm_started_layers,
     proxySeconds: proxy.results[i].metrics.train_seconds,
@@ -234,10 +256,14 @@ type Report = {
   workers: number;
   backends: (BackendResult & { ratio28?: number; ratio14?: number })[];
   memory: Record<string, number>;
-  fidelity: { architectures: number; spearman: number; costRatio: number; proxyTrainSeconds: number; referenceTrainSeconds: number; meanProxyAccuracy: number; meanReferenceAccuracy: number; medianProxyTrialSeconds: number; proxyConfig: object; referenceConfig: object };
+  fidelity: {
+    architectures: number; spearman: number; costRatio: number; proxyTrainSeconds: number; referenceTrainSeconds: number; meanProxyAccuracy: number;
+    meanReferenceAccuracy: number; medianProxyTrialSeconds: number; proxyConfig: object; referenceConfig: object;
+    repeatability: { architectures: number; referenceVsReference: number; proxyVsReference: number; proxyVsRepeat: number; meanAbsoluteDifference: number };
+  };
   warmStart: { meanAccuracy: number; meanAccuracyCold: number; meanLayersTransferred: number; trialsWarmStarted: number; spearmanVsReference: number; spearmanVsColdProxy: number };
   met: Record<string, boolean>;
-  perArchitecture: { label: string; params?: number; proxy: number; reference: number; warm: number; proxySeconds: number; referenceSeconds: number }[];
+  perArchitecture: { label: string; params?: number; proxy: number; reference: number; referenceRepeat?: number; warm: number; proxySeconds: number; referenceSeconds: number }[];
   durationSeconds: number;
 };
 
@@ -274,6 +300,10 @@ function markdown(r: Report): string {
     `- cost ratio (proxy / reference training seconds): **${f(r.fidelity.costRatio, 3)}** (${f(r.fidelity.proxyTrainSeconds, 0)} s vs ${f(r.fidelity.referenceTrainSeconds, 0)} s)`,
     `- mean accuracy: proxy ${f(r.fidelity.meanProxyAccuracy, 4)}, reference ${f(r.fidelity.meanReferenceAccuracy, 4)}; median proxy trial ${f(r.fidelity.medianProxyTrialSeconds, 1)} s`,
     '',
+    `Repeatability, first ${r.fidelity.repeatability.architectures} architectures, reference trained again with other seeds (init and batch order; same data):`,
+    `reference vs its repeat ${f(r.fidelity.repeatability.referenceVsReference, 3)} (mean |difference| ${f(r.fidelity.repeatability.meanAbsoluteDifference, 4)});`,
+    `proxy vs reference ${f(r.fidelity.repeatability.proxyVsReference, 3)}, proxy vs repeat ${f(r.fidelity.repeatability.proxyVsRepeat, 3)} over the same architectures.`,
+    '',
     '## warmStart',
     '',
     `- mean proxy accuracy ${f(r.warmStart.meanAccuracy, 4)} warm vs ${f(r.warmStart.meanAccuracyCold, 4)} cold; ${r.warmStart.trialsWarmStarted} trials warm-started, ${f(r.warmStart.meanLayersTransferred, 1)} layers each on average`,
@@ -287,9 +317,9 @@ function markdown(r: Report): string {
     '',
     '## Per architecture',
     '',
-    '| architecture | params | proxy | reference | warm | proxy s | reference s |',
-    '|---|---|---|---|---|---|---|',
-    ...r.perArchitecture.map((a) => `| \`${a.label}\` | ${a.params ?? '—'} | ${f(a.proxy, 4)} | ${f(a.reference, 4)} | ${f(a.warm, 4)} | ${f(a.proxySeconds, 1)} | ${f(a.referenceSeconds, 1)} |`),
+    '| architecture | params | proxy | reference | repeat | warm | proxy s | reference s |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.perArchitecture.map((a) => `| \`${a.label}\` | ${a.params ?? '—'} | ${f(a.proxy, 4)} | ${f(a.reference, 4)} | ${f(a.referenceRepeat, 4)} | ${f(a.warm, 4)} | ${f(a.proxySeconds, 1)} | ${f(a.referenceSeconds, 1)} |`),
     '',
     `Total ${f(r.durationSeconds, 0)} s.`,
     '',
@@ -299,7 +329,7 @@ function markdown(r: Report): string {
 
 function pick(config: object): object {
   const c = config as Record<string, unknown>;
-  return { resolution: c.resolution ?? 28, trainSubset: c.trainSubset, valSubset: c.valSubset, epochs: c.epochs, batchSize: c.batchSize, optimizer: c.optimizer, learningRate: c.learningRate };
+  return { resolution: c.resolution ?? 28, trainSubset: c.trainSubset, valSubset: c.valSubset, epochs: c.epochs, batchSize: c.batchSize, optimizer: c.optimizer, learningRate: c.learningRate, schedule: c.schedule };
 }
 
 main().catch((err: unknown) => {

@@ -6,6 +6,9 @@ import { EvaluatorConfigError, type ConfigIssue } from './errors.js';
 export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'rmsprop', 'adagrad', 'adamax', 'adadelta'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type ConstraintMetric = 'params' | 'flops' | 'latencyMs';
+/** How the learning rate moves over a run's steps: held, or decayed to zero by its last step. */
+export const SCHEDULES = ['constant', 'linear', 'cosine'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
 
 /**
  * `soft`: MnasNet's reward `acc × (value / target)^weight` (weight ≈ -0.07, applied on
@@ -33,6 +36,7 @@ export interface ProxyConfig {
   readonly batchSize: number;
   readonly optimizer: OptimizerName;
   readonly learningRate: number;
+  readonly schedule: Schedule;
   readonly reward: 'best' | 'final';
   readonly measureLatency: boolean;
 }
@@ -50,9 +54,11 @@ export interface TfjsTrainerConfig extends ProxyConfig {
 
 /**
  * Defaults sized so that a child of the Fashion-MNIST example space trains in seconds on
- * wasm (about 5 GFLOP/s of training per worker): 2 epochs over 4,000 training images at
- * 14×14 (8,000 sample-passes), validated on 2,000 (validation is forward-only, and a
- * larger set keeps the accuracy's sampling noise near 0.8 points).
+ * wasm: 2 epochs over 4,000 training images at 14×14 (8,000 sample-passes), validated on
+ * 2,000 (validation is forward-only, and a larger set keeps the accuracy's sampling noise
+ * near 0.8 points). The learning rate decays linearly to zero over the run: with a
+ * constant rate the last epoch's accuracy swung by up to 5 points between seeds of the
+ * same architecture, enough to reorder most of a search space (bench:train measures it).
  */
 export const PROXY_DEFAULTS: ProxyConfig = {
   dataset: { source: 'fashion-mnist' },
@@ -65,6 +71,7 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   batchSize: 64,
   optimizer: 'adam',
   learningRate: 0.002,
+  schedule: 'linear',
   reward: 'best',
   measureLatency: true,
 };
@@ -84,7 +91,7 @@ export function parseTfjsTrainerConfig(input: unknown): TfjsTrainerConfig {
   const o = input as Input;
   const known = new Set([
     'type', 'dataset', 'validationFraction', 'splitSeed', 'epochs', 'trainSubset', 'valSubset', 'resolution', 'batchSize',
-    'optimizer', 'learningRate', 'reward', 'measureLatency', 'workers', 'backend', 'warmStart', 'constraints', 'abortGraceMs',
+    'optimizer', 'learningRate', 'schedule', 'reward', 'measureLatency', 'workers', 'backend', 'warmStart', 'constraints', 'abortGraceMs',
   ]);
   for (const key of Object.keys(o)) if (!known.has(key)) issues.push({ path: key, message: 'unknown option' });
   if (o.type !== undefined && o.type !== 'tfjs-trainer') issues.push({ path: 'type', message: `must be "tfjs-trainer", got ${JSON.stringify(o.type)}` });
@@ -102,6 +109,7 @@ export function parseTfjsTrainerConfig(input: unknown): TfjsTrainerConfig {
     batchSize: v.integer('batchSize', PROXY_DEFAULTS.batchSize, 1),
     optimizer: v.oneOf('optimizer', PROXY_DEFAULTS.optimizer, OPTIMIZERS),
     learningRate: v.number('learningRate', PROXY_DEFAULTS.learningRate, (x) => x > 0 && x < 10, 'a number in (0, 10)'),
+    schedule: v.oneOf('schedule', PROXY_DEFAULTS.schedule, SCHEDULES),
     reward: v.oneOf('reward', PROXY_DEFAULTS.reward, ['best', 'final'] as const),
     measureLatency: v.boolean('measureLatency', PROXY_DEFAULTS.measureLatency),
     workers: v.integer('workers', defaultWorkers(), 1),
@@ -116,8 +124,8 @@ export function parseTfjsTrainerConfig(input: unknown): TfjsTrainerConfig {
 
 /** The proxy part of a full config (what a worker needs). */
 export function proxyOf(config: TfjsTrainerConfig): ProxyConfig {
-  const { dataset, validationFraction, splitSeed, epochs, trainSubset, valSubset, resolution, batchSize, optimizer, learningRate, reward, measureLatency } = config;
-  return { dataset, validationFraction, splitSeed, epochs, trainSubset, valSubset, resolution, batchSize, optimizer, learningRate, reward, measureLatency };
+  const { dataset, validationFraction, splitSeed, epochs, trainSubset, valSubset, resolution, batchSize, optimizer, learningRate, schedule, reward, measureLatency } = config;
+  return { dataset, validationFraction, splitSeed, epochs, trainSubset, valSubset, resolution, batchSize, optimizer, learningRate, schedule, reward, measureLatency };
 }
 
 class Reader {

@@ -70,6 +70,7 @@ export async function runTrial(job: TrialJob, hooks: TrialHooks): Promise<TrialO
         batchSize: hp.batchSize ?? proxy.batchSize,
         optimizer: hp.optimizer ?? proxy.optimizer,
         learningRate: hp.learningRate ?? proxy.learningRate,
+        schedule: proxy.schedule,
         seed: job.seed,
       },
       hooks,

@@ -3,7 +3,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { MetricPoint } from '../evaluator.js';
 import type { PreparedData, Split } from '../data/dataset.js';
 import { createRng, shuffleInPlace } from '../data/prng.js';
-import { createOptimizer } from './optimizer.js';
+import type { Schedule } from './config.js';
+import { createOptimizer, scheduledLearningRate, setLearningRate } from './optimizer.js';
 import { TrialAbortedError } from './errors.js';
 
 export interface TrainSettings {
@@ -11,6 +12,8 @@ export interface TrainSettings {
   readonly batchSize: number;
   readonly optimizer: string;
   readonly learningRate: number;
+  /** Absent: constant. */
+  readonly schedule?: Schedule;
   readonly seed: number;
 }
 
@@ -44,6 +47,9 @@ export async function trainModel(model: tfl.LayersModel, data: PreparedData, set
   const rng = createRng(settings.seed);
   const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
   const history: EpochResult[] = [];
+  const schedule = settings.schedule ?? 'constant';
+  const totalSteps = settings.epochs * Math.ceil(data.train.count / settings.batchSize);
+  let step = 0;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       shuffleInPlace(order, rng);
@@ -52,6 +58,8 @@ export async function trainModel(model: tfl.LayersModel, data: PreparedData, set
       for (let start = 0; start < order.length; start += settings.batchSize) {
         if (hooks.shouldStop()) throw new TrialAbortedError(`trial aborted in epoch ${epoch}`);
         const batch = order.subarray(start, Math.min(order.length, start + settings.batchSize));
+        if (schedule !== 'constant') setLearningRate(optimizer, scheduledLearningRate(schedule, settings.learningRate, step, totalSteps));
+        step++;
         const loss = tf.tidy(() => {
           const idx = tf.tensor1d(batch, 'int32');
           const xb = tf.gather(xTrain, idx);

@@ -12,6 +12,7 @@ test('defaults fill an empty config', () => {
   assert.equal(c.workers, defaultWorkers());
   assert.equal(c.backend, 'auto');
   assert.equal(c.warmStart, false);
+  assert.equal(c.schedule, 'linear');
   assert.deepEqual(c.constraints, []);
 });
 
@@ -31,6 +32,7 @@ test('every problem is reported at once, with its field path', () => {
       batchSize: 2.5,
       optimizer: 'lbfgs',
       reward: 'mean',
+      schedule: 'step',
       dataset: { source: 'idx', images: 'a' },
       constraints: [{ metric: 'memory', target: -1, mode: 'strict' }],
       epoch: 3,
@@ -41,8 +43,9 @@ test('every problem is reported at once, with its field path', () => {
   assert.ok(error instanceof EvaluatorConfigError);
   const paths = error.issues.map((i) => i.path).sort();
   assert.deepEqual(paths, [
-    'batchSize', 'constraints.0.metric', 'constraints.0.mode', 'constraints.0.target', 'dataset.labels', 'epoch', 'epochs', 'optimizer', 'reward',
+    'batchSize', 'constraints.0.metric', 'constraints.0.mode', 'constraints.0.target', 'dataset.labels', 'epoch', 'epochs', 'optimizer', 'reward', 'schedule',
   ]);
+  assert.match(error.message, /schedule: must be one of constant, linear, cosine, got "step"/);
   assert.match(error.message, /^invalid tfjs-trainer config: .*epochs: must be an integer ≥ 1, got 0/);
   assert.match(error.message, /optimizer: must be one of adam, sgd, momentum, rmsprop, adagrad, adamax, adadelta, got "lbfgs"/);
   assert.throws(() => new TfjsTrainerEvaluator({ type: 'tfjs-trainer', dataset: { source: 'mnist' } }), /dataset\.source: must be one of fashion-mnist, idx, csv, synthetic/);

@@ -5,6 +5,7 @@ import type { MetricPoint } from '../../../src/evaluation/evaluator.js';
 import { selectBackend } from '../../../src/evaluation/backend/select.js';
 import { buildChildNetwork } from '../../../src/evaluation/model/build.js';
 import { PROXY_DEFAULTS, type ProxyConfig } from '../../../src/evaluation/trainer/config.js';
+import { createOptimizer, scheduledLearningRate, setLearningRate } from '../../../src/evaluation/trainer/optimizer.js';
 import { runTrial, type TrialJob } from '../../../src/evaluation/trainer/run-trial.js';
 import { applyWarmStart, extractWeights } from '../../../src/evaluation/trainer/warm-start.js';
 import type { Architecture } from '../../../src/space/types.js';
@@ -61,6 +62,34 @@ test("the architecture's hyperparameters override the proxy's", async () => {
   // 300 samples in batches of 100 = 3 steps, plus one validation batch.
   assert.equal(checks, 4);
   await assert.rejects(runTrial(job(layers(TINY_DENSE.layers, { optimizer: 'lbfgs' })), quiet), /unknown optimizer "lbfgs"/);
+});
+
+test('learning-rate schedules: constant holds, linear and cosine anneal to zero over the run, on every optimizer', async () => {
+  assert.equal(scheduledLearningRate('constant', 0.1, 7, 10), 0.1);
+  assert.equal(scheduledLearningRate('linear', 0.1, 0, 10), 0.1);
+  assert.ok(Math.abs(scheduledLearningRate('linear', 0.1, 9, 10) - 0.01) < 1e-12);
+  assert.ok(Math.abs(scheduledLearningRate('cosine', 0.1, 5, 10) - 0.05) < 1e-12);
+  assert.ok(scheduledLearningRate('cosine', 0.1, 9, 10) < 0.003);
+  // Every optimizer must actually read the new rate: at rate 0 a step changes nothing.
+  for (const name of ['adam', 'sgd', 'momentum', 'rmsprop', 'adagrad', 'adamax', 'adadelta']) {
+    const v = tf.variable(tf.tensor1d([1, -2, 3]));
+    const opt = createOptimizer(name, 0.1);
+    const loss = (): tf.Scalar => tf.sum(tf.square(v));
+    opt.minimize(loss);
+    const before = Array.from(v.dataSync());
+    setLearningRate(opt, 0);
+    opt.minimize(loss);
+    assert.deepEqual(Array.from(v.dataSync()), before, `${name} ignored the new rate`);
+    setLearningRate(opt, 0.1);
+    opt.minimize(loss);
+    assert.notDeepEqual(Array.from(v.dataSync()), before, `${name} stuck at rate 0`);
+    opt.dispose();
+    v.dispose();
+  }
+  // Through a trial: an annealed run differs from a constant one with everything else equal.
+  const constant = await runTrial(job(TINY_DENSE, {}, { reward: 'final' }), quiet);
+  const linear = await runTrial(job(TINY_DENSE, {}, { reward: 'final', schedule: 'linear' }), quiet);
+  assert.notEqual(linear.result.metrics.train_loss, constant.result.metrics.train_loss);
 });
 
 test('a stop request is honoured before the next batch', async () => {
