@@ -87,7 +87,7 @@ test('learning-rate schedules: constant holds, linear and cosine anneal to zero 
     v.dispose();
   }
   // Through a trial: an annealed run differs from a constant one with everything else equal.
-  const constant = await runTrial(job(TINY_DENSE, {}, { reward: 'final' }), quiet);
+  const constant = await runTrial(job(TINY_DENSE, {}, { reward: 'final', schedule: 'constant' }), quiet);
   const linear = await runTrial(job(TINY_DENSE, {}, { reward: 'final', schedule: 'linear' }), quiet);
   assert.notEqual(linear.result.metrics.train_loss, constant.result.metrics.train_loss);
 });
