@@ -11,7 +11,7 @@ export interface PrepareOptions {
   readonly splitSeed: number;
   readonly trainSubset?: number;
   readonly valSubset?: number;
-  /** Target height (and width, scaled alike); must divide the source's. Absent: native. */
+  /** Target height (width scaled alike), area-resampled; at most the source's. Absent: native. */
   readonly resolution?: number;
 }
 
@@ -39,23 +39,21 @@ export function prepareData(options: PrepareOptions): PreparedData {
   if (cached) return cached;
   const raw = loadRawCached(options.dataset);
   const resolution = options.resolution ?? raw.height;
-  if (!Number.isInteger(resolution) || resolution < 1 || resolution > raw.height || raw.height % resolution !== 0) {
-    throw new DatasetError('resolution', `resolution ${resolution} must be a positive divisor of the source height ${raw.height}`);
+  if (!Number.isInteger(resolution) || resolution < 1 || resolution > raw.height) {
+    throw new DatasetError('resolution', `resolution ${resolution} must be an integer from 1 to the source height ${raw.height}`);
   }
-  const factor = raw.height / resolution;
-  if (raw.width % factor !== 0) {
-    throw new DatasetError('resolution', `resolution ${resolution} implies factor ${factor}, which does not divide the source width ${raw.width}`);
-  }
+  // The width keeps the source's aspect ratio (at least one pixel).
+  const width = Math.max(1, Math.round((raw.width * resolution) / raw.height));
   const split = stratifiedSplit(raw.y, options.validationFraction, options.splitSeed);
-  const train = gatherResized(raw, takeSubset(split.train, options.trainSubset), factor);
-  const validation = gatherResized(raw, takeSubset(split.validation, options.valSubset), factor);
+  const train = gatherResized(raw, takeSubset(split.train, options.trainSubset), resolution, width);
+  const validation = gatherResized(raw, takeSubset(split.validation, options.valSubset), resolution, width);
   const stats = channelStats(train, raw.channels);
   standardize(train, stats);
   standardize(validation, stats);
   const prepared: PreparedData = {
     train,
     validation,
-    inputShape: [raw.height / factor, raw.width / factor, raw.channels],
+    inputShape: [resolution, width, raw.channels],
     numClasses: raw.numClasses,
   };
   preparedCache.set(key, prepared);

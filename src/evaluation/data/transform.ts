@@ -1,32 +1,61 @@
 import { DatasetError, type RawDataset, type Split } from './dataset.js';
 
+/** Input rows (or columns) under one output row: its index and the covered length in input pixels. */
+type Coverage = readonly { readonly index: number; readonly overlap: number }[];
+
 /**
- * Gathers the samples at `indices`, scales them to [0, 1] (raw / scale) and average-pools
- * them by `factor` in both spatial dims (28→14 is factor 2), one sample at a time so the
- * full-resolution float copy of the dataset never exists.
+ * Area resampling of one axis from `n` to `m ≤ n` pixels: output pixel o covers the input
+ * interval [o·n/m, (o+1)·n/m), each input pixel weighted by how much of it lies inside. An
+ * integer factor gives whole pixels (overlap 1), i.e. plain average pooling; other sizes
+ * (28→21) share the border pixels between neighbours. Exact rational arithmetic in units of
+ * 1/m keeps the integer case bit-identical to pooling.
  */
-export function gatherResized(data: RawDataset, indices: Int32Array, factor: number): Split {
+function axisCoverage(n: number, m: number): Coverage[] {
+  return Array.from({ length: m }, (_, o) => {
+    const from = o * n; // in units of 1/m input pixels
+    const to = (o + 1) * n;
+    const cover: { index: number; overlap: number }[] = [];
+    for (let i = Math.floor(from / m); i * m < to; i++) {
+      const overlap = Math.min(to, (i + 1) * m) - Math.max(from, i * m);
+      if (overlap > 0) cover.push({ index: i, overlap: overlap / m });
+    }
+    return cover;
+  });
+}
+
+/**
+ * Gathers the samples at `indices`, scales them to [0, 1] (raw / scale) and area-resamples
+ * them to `outHeight`×`outWidth` (at most the source size; 28→14 is 2×2 average pooling),
+ * one sample at a time so the full-resolution float copy of the dataset never exists.
+ */
+export function gatherResized(data: RawDataset, indices: Int32Array, outHeight: number, outWidth: number): Split {
   const { height: h, width: w, channels: c } = data;
-  if (!Number.isInteger(factor) || factor < 1 || h % factor !== 0 || w % factor !== 0) {
-    throw new DatasetError('resolution', `downsampling factor ${factor} must be a positive integer dividing ${h}×${w}`);
+  for (const [size, source, axis] of [[outHeight, h, 'height'], [outWidth, w, 'width']] as const) {
+    if (!Number.isInteger(size) || size < 1 || size > source) {
+      throw new DatasetError('resolution', `target ${axis} ${size} must be an integer from 1 to the source ${axis} ${source}`);
+    }
   }
-  const oh = h / factor;
-  const ow = w / factor;
+  const rows = axisCoverage(h, outHeight);
+  const cols = axisCoverage(w, outWidth);
   const inSize = h * w * c;
-  const outSize = oh * ow * c;
+  const outSize = outHeight * outWidth * c;
   const x = new Float32Array(indices.length * outSize);
   const y = new Int32Array(indices.length);
-  const norm = 1 / (data.scale * factor * factor);
+  const norm = (outHeight * outWidth) / (data.scale * h * w);
   indices.forEach((src, n) => {
     y[n] = data.y[src];
     const base = src * inSize;
-    const out = n * outSize;
-    for (let i = 0; i < h; i++) {
-      const oi = Math.floor(i / factor);
-      for (let j = 0; j < w; j++) {
-        const o = out + (oi * ow + Math.floor(j / factor)) * c;
-        const s = base + (i * w + j) * c;
-        for (let k = 0; k < c; k++) x[o + k] += data.x[s + k] * norm;
+    let o = n * outSize;
+    for (const row of rows) {
+      for (const col of cols) {
+        for (const r of row) {
+          for (const q of col) {
+            const weight = r.overlap * q.overlap * norm;
+            const s = base + (r.index * w + q.index) * c;
+            for (let k = 0; k < c; k++) x[o + k] += data.x[s + k] * weight;
+          }
+        }
+        o += c;
       }
     }
   });

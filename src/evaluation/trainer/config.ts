@@ -31,7 +31,7 @@ export interface ProxyConfig {
   readonly epochs: number;
   readonly trainSubset?: number;
   readonly valSubset?: number;
-  /** Input height after average-pool downsampling (must divide the source's); absent: native. */
+  /** Input height after area resampling (at most the source's; width keeps the aspect ratio); absent: native. */
   readonly resolution?: number;
   readonly batchSize: number;
   readonly optimizer: OptimizerName;
