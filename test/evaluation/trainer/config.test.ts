@@ -7,7 +7,7 @@ import { TfjsTrainerEvaluator } from '../../../src/evaluation/trainer/tfjs-train
 test('defaults fill an empty config', () => {
   const c = parseTfjsTrainerConfig({ type: 'tfjs-trainer' });
   assert.equal(c.epochs, PROXY_DEFAULTS.epochs);
-  assert.equal(c.resolution, 14);
+  assert.equal(c.resolution, 20);
   assert.deepEqual(c.dataset, { source: 'fashion-mnist' });
   assert.equal(c.workers, defaultWorkers());
   assert.equal(c.backend, 'auto');
