@@ -57,9 +57,10 @@ export interface TfjsTrainerConfig extends ProxyConfig {
  * wasm: 2 epochs over 2,000 training images at 20×20, validated on 2,000 (validation is
  * forward-only, and a larger set keeps the accuracy's sampling noise near 0.8 points).
  * 20×20 rather than 14×14: three 2×2 poolings still leave 2×2, so the proxy ranks
- * architectures much like a native 28×28 training (docs/child-networks.md has the sweep). The learning rate decays linearly to zero over the run: with a
- * constant rate the last epoch's accuracy swung by up to 5 points between seeds of the
- * same architecture, enough to reorder most of a search space (bench:train measures it).
+ * architectures much like a native 28×28 training (docs/child-networks.md has the sweep).
+ * The learning rate decays linearly to zero over the run: with a constant rate the last
+ * epoch's accuracy swung by up to 5 points between seeds of the same architecture, enough
+ * to reorder most of a search space (bench:train measures it).
  */
 export const PROXY_DEFAULTS: ProxyConfig = {
   dataset: { source: 'fashion-mnist' },
