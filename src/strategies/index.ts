@@ -5,5 +5,7 @@ export { SnapshotError } from './snapshot.js';
 export { InvalidActionsError, assertValidActions, isActive, sampleUniformActions } from './actions.js';
 export { RandomStrategy } from './random.strategy.js';
 export { EvolutionStrategy, type EvolutionHyperparameters } from './evolution.strategy.js';
+export { TpeStrategy } from './tpe/tpe.strategy.js';
+export type { TpeHyperparameters } from './tpe/hyperparameters.js';
 export { ReinforceStrategy } from './reinforce/reinforce.strategy.js';
 export type { ReinforceHyperparameters } from './reinforce/hyperparameters.js';

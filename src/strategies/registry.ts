@@ -10,6 +10,8 @@ import { defaultParams, resolveParams, StrategyConfigError, type ParamSchema } f
 import { RANDOM_HYPERPARAMETERS, RandomStrategy } from './random.strategy.js';
 import { REINFORCE_HYPERPARAMETERS, resolveReinforceHyperparameters } from './reinforce/hyperparameters.js';
 import { ReinforceStrategy } from './reinforce/reinforce.strategy.js';
+import { resolveTpeHyperparameters, TPE_HYPERPARAMETERS } from './tpe/hyperparameters.js';
+import { TpeStrategy } from './tpe/tpe.strategy.js';
 
 export interface StrategyType {
   readonly type: string;
@@ -34,6 +36,13 @@ export const STRATEGY_TYPES: readonly StrategyType[] = [
     hyperparameters: EVOLUTION_HYPERPARAMETERS,
     validate: resolveEvolutionHyperparameters,
     create: (decisions, config, seed) => new EvolutionStrategy(decisions, config.hyperparameters, seed),
+  },
+  {
+    type: 'tpe',
+    description: 'Tree-structured Parzen Estimator (Bergstra et al. 2011) as Optuna runs it: multivariate over groups of decisions that apply together, categorical kernels, constant liar for trials in flight.',
+    hyperparameters: TPE_HYPERPARAMETERS,
+    validate: resolveTpeHyperparameters,
+    create: (decisions, config, seed) => new TpeStrategy(decisions, config.hyperparameters, seed),
   },
   {
     type: 'random',

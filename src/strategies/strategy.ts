@@ -9,11 +9,24 @@ export interface Proposal {
   readonly policyVersion: number;
 }
 
-/** A finished evaluation fed back to the strategy; may come from an older policy version. */
+/**
+ * A finished evaluation fed back to the strategy; may come from an older policy version.
+ *
+ * A trial an early-stopping rule stopped (PRUNED) is observed too, with `pruned: true` and
+ * as reward the objective where it was stopped (at its last rung, for ASHA): a value
+ * measured on less training than a completed trial's. What each strategy makes of it:
+ * `random` nothing; `evolution` lets it join the population with that reward (it tends to
+ * lose tournaments, as it should); `reinforce` and `mcts` learn from that reward as from any
+ * other (it is low, so the policy or the tree turns away from it); `tpe` ranks it after
+ * every completed trial when it splits the history into good and bad (as Optuna does), so
+ * a pruned trial joins the good density only while too few trials have completed.
+ */
 export interface Observation {
   readonly actions: Actions;
   readonly reward: number;
   readonly policyVersion: number;
+  /** The trial was stopped early; `reward` is its objective at that point. Absent means false. */
+  readonly pruned?: boolean;
 }
 
 /** For dashboards (`policyUpdated`) and checkpoints. */
