@@ -7,5 +7,7 @@ export { RandomStrategy } from './random.strategy.js';
 export { EvolutionStrategy, type EvolutionHyperparameters } from './evolution.strategy.js';
 export { TpeStrategy } from './tpe/tpe.strategy.js';
 export type { TpeHyperparameters } from './tpe/hyperparameters.js';
+export { MctsStrategy } from './mcts/mcts.strategy.js';
+export type { MctsHyperparameters } from './mcts/hyperparameters.js';
 export { ReinforceStrategy } from './reinforce/reinforce.strategy.js';
 export type { ReinforceHyperparameters } from './reinforce/hyperparameters.js';

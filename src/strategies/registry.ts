@@ -7,6 +7,8 @@ import type { Decision } from '../space/types.js';
 import type { SearchStrategy, StrategyConfig, StrategyFactory } from './strategy.js';
 import { EVOLUTION_HYPERPARAMETERS, EvolutionStrategy, resolveEvolutionHyperparameters } from './evolution.strategy.js';
 import { defaultParams, resolveParams, StrategyConfigError, type ParamSchema } from './hyperparameters.js';
+import { MCTS_HYPERPARAMETERS, resolveMctsHyperparameters } from './mcts/hyperparameters.js';
+import { MctsStrategy } from './mcts/mcts.strategy.js';
 import { RANDOM_HYPERPARAMETERS, RandomStrategy } from './random.strategy.js';
 import { REINFORCE_HYPERPARAMETERS, resolveReinforceHyperparameters } from './reinforce/hyperparameters.js';
 import { ReinforceStrategy } from './reinforce/reinforce.strategy.js';
@@ -43,6 +45,13 @@ export const STRATEGY_TYPES: readonly StrategyType[] = [
     hyperparameters: TPE_HYPERPARAMETERS,
     validate: resolveTpeHyperparameters,
     create: (decisions, config, seed) => new TpeStrategy(decisions, config.hyperparameters, seed),
+  },
+  {
+    type: 'mcts',
+    description: 'Monte Carlo tree search over the decision sequence (UCT): one node expanded per proposal, rollouts below the tree, virtual loss for trials in flight.',
+    hyperparameters: MCTS_HYPERPARAMETERS,
+    validate: resolveMctsHyperparameters,
+    create: (decisions, config, seed) => new MctsStrategy(decisions, config.hyperparameters, seed),
   },
   {
     type: 'random',
