@@ -1,9 +1,13 @@
-/** Hand-built decision lists for strategy tests (independent of src/space's compiler). */
+/** Decision lists for strategy tests: hand-built ones (independent of src/space's compiler) and real compiled spaces. */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
+import { compileSpace, type CompiledSpace } from '../../src/space/index.js';
 import type { ConditionClause, Decision } from '../../src/space/types.js';
+import { packageRoot } from '../../src/evaluation/tabular/package-root.js';
 
 export function decision(index: number, choices: number, condition?: ConditionClause[]): Decision {
   return {
@@ -59,3 +63,19 @@ export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
 }
 
 export const BACKENDS = ['cpu', 'wasm'] as const;
+
+/** Real spaces compiled by src/space: a conditional layer space with hyperparameters, the NAS-Bench-201 cell, and that cell with searched hyperparameters. */
+export function compiledSpaces(): { readonly name: string; readonly space: CompiledSpace }[] {
+  const read = (file: string): unknown => JSON.parse(readFileSync(join(packageRoot(), 'examples', file), 'utf8'));
+  const cell = read('nb201-cell.json') as Record<string, unknown>;
+  const definitions: [string, unknown][] = [
+    ['layers with hyperparameters', read('fashion-mnist-layers.json')],
+    ['NAS-Bench-201 cell', cell],
+    ['cell with hyperparameters', { ...cell, name: 'cell + hyperparameters', hyperparameters: { learningRate: { range: [0.001, 0.1], bins: 4, scale: 'log' }, batchSize: [32, 64, 128] } }],
+  ];
+  return definitions.map(([name, definition]) => {
+    const compiled = compileSpace(definition);
+    if (!compiled.ok) throw new Error(`${name}: ${JSON.stringify(compiled.errors)}`);
+    return { name, space: compiled.space };
+  });
+}
