@@ -1,14 +1,24 @@
 /**
  * The benchmark's problem: the NAS-Bench-201 cell space compiled by the project's own
  * space compiler (from examples/nb201-cell.json when present, the built-in definition
- * otherwise), scored by the project's own tabular evaluator on the shipped 12-epoch table.
+ * otherwise), scored on the shipped 12-epoch table through the tabular evaluator's own
+ * table binding, with one of its validation columns as reward and the matching test
+ * column held out.
+ *
+ * Every cell is scored once up front (15,625 lookups), so a search's evaluation is a map
+ * read and the Optuna peer can be handed the very same numbers.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileSpace, NB201_DEFINITION, type CompiledSpace } from '../../src/space/index.js';
+import { compileSpace, NB201_DEFINITION } from '../../src/space/index.js';
 import type { Actions, Decision } from '../../src/space/types.js';
+import { INACTIVE } from '../../src/space/types.js';
+import { isActive } from '../../src/strategies/actions.js';
 import { TabularEvaluator } from '../../src/evaluation/tabular/index.js';
 import { packageRoot } from '../../src/evaluation/tabular/package-root.js';
+
+export const REWARD_COLUMNS = ['cifar10-val', 'cifar100-val', 'imagenet-val'] as const;
+export type RewardColumn = (typeof REWARD_COLUMNS)[number];
 
 export interface Scored {
   readonly label: string;
@@ -19,51 +29,68 @@ export interface Scored {
 export interface Problem {
   readonly decisions: readonly Decision[];
   readonly source: string;
-  /** Best `cifar10-val` in the table, and that cell's `cifar10-test`. */
+  readonly reward: RewardColumn;
+  readonly test: string;
+  /** Best reward in the table, and that cell's test value. */
   readonly optimum: { readonly reward: number; readonly test: number; readonly label: string };
   readonly tableSize: number;
-  score(actions: Actions): Promise<Scored>;
+  score(actions: Actions): Scored;
+  /** Every valid action sequence with its score. */
+  readonly cells: ReadonlyMap<string, { readonly actions: readonly number[]; readonly scored: Scored }>;
 }
 
-const REWARD = 'cifar10-val';
-const TEST = 'cifar10-test';
+/** All valid action sequences of a decision list, in lexicographic order. */
+export function enumerateActions(decisions: readonly Decision[]): number[][] {
+  const out: number[][] = [];
+  const walk = (prefix: number[]): void => {
+    if (prefix.length === decisions.length) {
+      out.push([...prefix]);
+      return;
+    }
+    const d = decisions[prefix.length]!;
+    if (!isActive(d, prefix)) {
+      walk([...prefix, INACTIVE]);
+      return;
+    }
+    for (let c = 0; c < d.choices.length; c++) walk([...prefix, c]);
+  };
+  walk([]);
+  return out;
+}
 
-export async function loadNb201Problem(): Promise<Problem> {
+export async function loadNb201Problem(reward: RewardColumn = 'cifar10-val'): Promise<Problem> {
   const examplePath = join(packageRoot(), 'examples', 'nb201-cell.json');
   const source = existsSync(examplePath) ? 'examples/nb201-cell.json' : 'NB201_DEFINITION (src/space)';
   const definition: unknown = existsSync(examplePath) ? JSON.parse(readFileSync(examplePath, 'utf8')) : NB201_DEFINITION;
   const compiled = compileSpace(definition);
   if (!compiled.ok) throw new Error(`cannot compile the NAS-Bench-201 space: ${JSON.stringify(compiled.errors)}`);
-  const space: CompiledSpace = compiled.space;
-  const evaluator = new TabularEvaluator({ type: 'tabular', rewardColumn: REWARD });
+  const space = compiled.space;
+  const evaluator = new TabularEvaluator({ type: 'tabular', rewardColumn: reward });
   const { table, testColumn } = await evaluator.load();
-  if (testColumn !== TEST) throw new Error(`expected ${TEST} as the held-out column, got ${String(testColumn)}`);
-  let best = { reward: -Infinity, test: Number.NaN, label: '' };
-  for (const label of table.keys()) {
-    const row = table.row(label)!;
-    const reward = table.value(row, REWARD);
-    if (reward > best.reward) best = { reward, test: table.value(row, TEST), label };
+  if (testColumn === null) throw new Error(`the table has no test column for ${reward}`);
+  const cells = new Map<string, { actions: number[]; scored: Scored }>();
+  let optimum: Scored | undefined;
+  for (const actions of enumerateActions(space.decisions)) {
+    const label = space.label(space.decode(actions));
+    const row = table.row(label);
+    if (row === undefined) throw new Error(`${label} is not in the table`);
+    const scored = { label, reward: table.value(row, reward), test: table.value(row, testColumn) };
+    cells.set(actions.join(','), { actions, scored });
+    if (optimum === undefined || scored.reward > optimum.reward) optimum = scored;
   }
-  const controller = new AbortController();
-  let trial = 0;
+  if (cells.size !== table.size) throw new Error(`the space has ${cells.size} cells, the table ${table.size} rows`);
   return {
     decisions: space.decisions,
     source,
-    optimum: best,
+    reward,
+    test: testColumn,
+    optimum: optimum!,
     tableSize: table.size,
-    async score(actions) {
-      const architecture = space.decode(actions);
-      const label = space.label(architecture);
-      const result = await evaluator.evaluate({
-        trialId: String(trial++),
-        architecture,
-        actions,
-        label,
-        seed: 0,
-        signal: controller.signal,
-        report: () => undefined,
-      });
-      return { label, reward: result.reward, test: result.metrics[TEST]! };
+    cells,
+    score(actions) {
+      const cell = cells.get(actions.join(','));
+      if (cell === undefined) throw new Error(`not a cell of the space: ${actions.join(',')}`);
+      return cell.scored;
     },
   };
 }
