@@ -23,6 +23,8 @@ async function main(): Promise<void> {
         actions: [],
         label: 'baseline 2-conv',
         seed,
+        // The split of PROXY_DEFAULTS, which the search's reference runs use too.
+        dataSeed: 0,
         signal: new AbortController().signal,
         report: () => undefined,
       });

@@ -101,7 +101,7 @@ async function measureMemory(): Promise<Record<string, number>> {
 }
 
 function request(trialId: string, architecture: Architecture, trialSeed: number) {
-  return { trialId, architecture, actions: [], label: trialId, seed: trialSeed, signal: new AbortController().signal, report: () => undefined };
+  return { trialId, architecture, actions: [], label: trialId, seed: trialSeed, dataSeed: 0, signal: new AbortController().signal, report: () => undefined };
 }
 
 function sampleArchitectures(n: number): { label: string; architecture: Architecture }[] {

@@ -21,6 +21,8 @@ export interface Config {
   readonly schedulerLeaseSeconds: number;
   readonly trialLeaseSeconds: number;
   readonly schedulerResyncMs: number;
+  /** Testing only: the process SIGKILLs itself after this many commits that emitted events. */
+  readonly faultKillAfterCommits: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -71,5 +73,6 @@ export function loadConfig(env: Env = process.env): Config {
     schedulerLeaseSeconds: integer(env, 'GRAPHNAS_SCHEDULER_LEASE_SECONDS', 15, 2, 3600),
     trialLeaseSeconds: integer(env, 'GRAPHNAS_TRIAL_LEASE_SECONDS', 30, 3, 86_400),
     schedulerResyncMs: integer(env, 'GRAPHNAS_SCHEDULER_RESYNC_MS', 2000, 50, 600_000),
+    faultKillAfterCommits: env.GRAPHNAS_FAULT_KILL_AFTER_COMMITS ? integer(env, 'GRAPHNAS_FAULT_KILL_AFTER_COMMITS', 0, 1, 1_000_000_000) : null,
   };
 }

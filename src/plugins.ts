@@ -1,4 +1,4 @@
-import type { FieldError } from './core/errors.js';
+import type { Issue } from './core/errors.js';
 import type { PluginCatalog } from './core/experiments/plugin-catalog.js';
 import type { EvaluatorFactory } from './core/scheduler/evaluator-factory.js';
 import { EVALUATOR_TYPES, evaluatorType } from './evaluation/registry.js';
@@ -9,17 +9,20 @@ export function createPluginCatalog(): PluginCatalog {
   return {
     strategyTypes: STRATEGY_TYPES.map((t) => t.type),
     evaluatorTypes: EVALUATOR_TYPES.map((t) => t.type),
-    validateStrategy(spec): FieldError[] {
+    validateStrategy(spec): Issue[] {
       try {
         validateStrategyConfig({ type: spec.type, hyperparameters: spec.hyperparameters });
         return [];
       } catch (error) {
-        if (error instanceof StrategyConfigError) return [{ path: error.path, message: error.message.replace(`${error.path}: `, '') }];
+        if (error instanceof StrategyConfigError) return [...error.issues];
         throw error;
       }
     },
-    validateEvaluator(spec): FieldError[] {
+    validateEvaluator(spec): Issue[] {
       return evaluatorType(spec.type)?.validate(spec.options) ?? [];
+    },
+    constraintsOf(spec, limits) {
+      return evaluatorType(spec.type)?.constraints(spec.options, limits) ?? [];
     },
   };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config } from './config.js';
-import { BadInputError, DomainError } from './core/errors.js';
+import { GraphnasError, InvalidInputError } from './core/errors.js';
 import { Topic } from './core/events/topics.js';
 import type { CreateExperimentInput } from './core/experiments/experiment.service.js';
 import { isExperimentFinished } from './core/experiments/experiment-status.js';
@@ -23,12 +23,12 @@ export interface ExperimentFile extends Omit<CreateExperimentInput, 'searchSpace
 
 export function readExperimentFile(path: string): { experiment: ExperimentFile; space: unknown } {
   const experiment = JSON.parse(readFileSync(path, 'utf8')) as ExperimentFile;
-  if (experiment === null || typeof experiment !== 'object') throw BadInputError.field('file', 'must hold a JSON object');
+  if (experiment === null || typeof experiment !== 'object') throw InvalidInputError.field('file', 'must hold a JSON object');
   const space =
     typeof experiment.searchSpace === 'string'
       ? JSON.parse(readFileSync(resolve(dirname(path), experiment.searchSpace), 'utf8'))
       : experiment.searchSpace;
-  if (space === undefined) throw BadInputError.field('searchSpace', 'is required: a definition or a path to one');
+  if (space === undefined) throw InvalidInputError.field('searchSpace', 'is required: a definition or a path to one');
   return { experiment, space };
 }
 
@@ -98,7 +98,7 @@ export async function runExperimentFile(path: string, config: Config, logger: Lo
     await services.events.close();
     return final;
   } catch (error) {
-    if (error instanceof DomainError) throw new Error(`${path}: ${error.message}`);
+    if (error instanceof GraphnasError) throw new Error(`${path}: ${error.message}`);
     throw error;
   } finally {
     await database.close();

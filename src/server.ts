@@ -9,7 +9,7 @@ import { specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
-import { LocalEventBus, type EventBus } from './core/events/event-bus.js';
+import { LocalEventBus, type CommitListener, type EventBus } from './core/events/event-bus.js';
 import { ExperimentLifecycleService } from './core/experiments/experiment-lifecycle.service.js';
 import { ExperimentService } from './core/experiments/experiment.service.js';
 import { Scheduler } from './core/scheduler/scheduler.js';
@@ -39,24 +39,41 @@ export interface RunningServer {
 /** WebSocket close code sent to subscribers when the server shuts down (RFC 6455 "going away"). */
 export const CLOSE_GOING_AWAY = 1001;
 
+/**
+ * A knife for the kill test (test/scheduler/crash-resume.test.ts): SIGKILLs this process
+ * right after its Nth commit that emitted events, before they reach the event bus, the one
+ * moment at which a publish-after-commit design would lose them.
+ */
+function killAfterCommit(n: number | null, next: CommitListener, logger: Logger): CommitListener {
+  if (n === null) return next;
+  logger.warn({ commits: n }, 'fault injection: this process kills itself after that many commits (GRAPHNAS_FAULT_KILL_AFTER_COMMITS)');
+  let commits = 0;
+  return {
+    committed(events) {
+      commits += 1;
+      if (commits === n) process.kill(process.pid, 'SIGKILL');
+      next.committed(events);
+    },
+  };
+}
+
 export async function openServices(database: Database, config: Config, logger: Logger): Promise<Services> {
-  const storage = createTypeormStorage(database.dataSource);
   // NOTIFY is not delivered across PGlite's connections, and one embedded process has no
-  // replicas to tell: the in-process bus is both correct and cheaper there.
-  const events: EventBus =
-    database.mode === 'server'
-      ? await PgEventBus.start(database.clientConfig, database.dataSource.manager, storage, logger)
-      : new LocalEventBus();
+  // replicas to tell: there the storage hands committed events to the in-process bus.
+  const local = database.mode === 'embedded' ? new LocalEventBus() : null;
+  const afterCommit = killAfterCommit(config.faultKillAfterCommits, local ?? { committed: () => undefined }, logger);
+  const storage = createTypeormStorage(database.dataSource, { notify: database.mode === 'server', afterCommit });
+  const events: EventBus = local ?? (await PgEventBus.start(database.clientConfig, storage.events, logger));
+  const plugins = createPluginCatalog();
   const searchSpaces = new SearchSpaceService(storage);
-  const experiments = new ExperimentService(storage, events, searchSpaces, createPluginCatalog());
-  const trials = new TrialService(storage, events);
-  const lifecycle = new ExperimentLifecycleService(storage, events, trials);
+  const experiments = new ExperimentService(storage, searchSpaces, plugins);
+  const trials = new TrialService(storage, plugins);
+  const lifecycle = new ExperimentLifecycleService(storage);
   const scheduler = config.scheduler
     ? new Scheduler({
         storage,
         events,
         trials,
-        lifecycle,
         spaces: searchSpaces,
         evaluators: createEvaluatorFactory(),
         logger,

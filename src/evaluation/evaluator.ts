@@ -13,7 +13,10 @@ export interface EvaluationRequest {
   readonly actions: Actions;
   /** Short human-readable form of the architecture (a NAS-Bench-201 cell prints in the benchmark's own form). */
   readonly label: string;
+  /** The trial's seed (src/random/seeds.ts): initialisation, dropout and shuffling derive their streams from it. */
   readonly seed: number;
+  /** The experiment's data seed: the same for all its trials, so they are scored on the same split. */
+  readonly dataSeed: number;
   /** Aborted when the trial is cancelled or pruned; an evaluator stops within one batch. */
   readonly signal: AbortSignal;
   /** Called for every intermediate metric, as it happens. */
@@ -21,7 +24,11 @@ export interface EvaluationRequest {
 }
 
 export interface EvaluationResult {
-  /** What the strategy maximises (constraints already folded in). */
+  /**
+   * The evaluator's own score (validation accuracy, a table's value), the objective
+   * `reward`; the experiment's finish rule picks the objective metric and folds the
+   * constraints in (src/core/objective/finish-rule.ts).
+   */
   readonly reward: number;
   /** Final metrics by name (accuracy, loss, test accuracy, …). */
   readonly metrics: Readonly<Record<string, number>>;

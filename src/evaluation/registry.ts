@@ -2,9 +2,11 @@
  * The evaluator types an experiment can name, their option checks, and the factory the
  * scheduler calls. `external` has no in-process part: workers evaluate through the API.
  */
+import { InvalidInputError, type Issue } from '../errors/index.js';
 import type { Evaluator } from './evaluator.js';
-import { TabularConfigError, TabularEvaluator, resolveTabularConfig } from './tabular/index.js';
-import { EvaluatorConfigError, TfjsTrainerEvaluator, parseTfjsTrainerConfig, type Constraint } from './trainer/index.js';
+import { TabularEvaluator, resolveTabularConfig } from './tabular/index.js';
+import type { Constraint } from './constraints.js';
+import { TfjsTrainerEvaluator, parseTfjsTrainerConfig } from './trainer/index.js';
 
 /** The experiment's limits; evaluators that measure cost fold them into the reward. */
 export interface ExperimentLimits {
@@ -13,67 +15,62 @@ export interface ExperimentLimits {
   readonly maxLatencyMs: number | null;
 }
 
-export interface EvaluatorIssue {
-  /** Relative to the options object, e.g. `rewardColumn`. */
-  readonly path: string;
-  readonly message: string;
-}
+/** A problem with an evaluator's options; the path is relative to the options object, e.g. `rewardColumn`. */
+export type EvaluatorIssue = Issue;
 
 export interface EvaluatorType {
   readonly type: string;
   readonly description: string;
   /** Problems with the options; empty when they are fine. */
   validate(options: Readonly<Record<string, unknown>>): EvaluatorIssue[];
+  /** The constraints its trials' rewards are folded with: its own options' and the experiment's limits. */
+  constraints(options: Readonly<Record<string, unknown>>, limits: ExperimentLimits): Constraint[];
   /** Null for evaluators that run outside this process. */
   create(options: Readonly<Record<string, unknown>>, limits: ExperimentLimits): Evaluator | null;
 }
 
-function issuesOf(error: unknown, kind: new (...args: never[]) => Error & { path: string }): EvaluatorIssue[] {
-  if (error instanceof kind) return [{ path: error.path, message: error.message.replace(`${error.path}: `, '') }];
-  throw error;
+/**
+ * The experiment's limits as hard constraints, unless the evaluator's own options already
+ * constrain the same quantity (say, softly, MnasNet-style).
+ */
+function withLimits(own: readonly Constraint[], limits: ExperimentLimits): Constraint[] {
+  const fromLimits = (
+    [
+      ['params', limits.maxParams],
+      ['flops', limits.maxFlops],
+      ['latencyMs', limits.maxLatencyMs],
+    ] as const
+  ).flatMap(([metric, target]) => (target !== null && !own.some((c) => c.metric === metric) ? [{ metric, target, mode: 'hard' as const, weight: 0 }] : []));
+  return [...own, ...fromLimits];
+}
+
+/** Runs a validating parser; its InvalidInputError becomes the list of issues. */
+function issuesOf(parse: () => unknown): EvaluatorIssue[] {
+  try {
+    parse();
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidInputError) return [...error.issues];
+    throw error;
+  }
 }
 
 export const EVALUATOR_TYPES: EvaluatorType[] = [
   {
     type: 'tabular',
     description: 'Looks the architecture up in a benchmark table (default: NAS-Bench-201, 12 epochs).',
-    validate(options) {
-      try {
-        resolveTabularConfig({ ...options, type: 'tabular' });
-        return [];
-      } catch (error) {
-        return issuesOf(error, TabularConfigError);
-      }
-    },
+    validate: (options) => issuesOf(() => resolveTabularConfig({ ...options, type: 'tabular' })),
+    constraints: (_options, limits) => withLimits([], limits),
     create: (options) => new TabularEvaluator({ ...options, type: 'tabular' }),
   },
   {
     type: 'tfjs-trainer',
     description: 'Builds the child network and trains it in TensorFlow.js on a proxy budget (few epochs, a data subset, lower resolution).',
-    validate(options) {
-      try {
-        parseTfjsTrainerConfig(options);
-        return [];
-      } catch (error) {
-        if (error instanceof EvaluatorConfigError) return [...error.issues];
-        throw error;
-      }
-    },
-    create(options, limits) {
-      // The experiment's limits become hard constraints unless the options already
-      // constrain the same quantity (say, softly, MnasNet-style).
-      const own = parseTfjsTrainerConfig(options).constraints;
-      const fromLimits: Constraint[] = (
-        [
-          ['params', limits.maxParams],
-          ['flops', limits.maxFlops],
-          ['latencyMs', limits.maxLatencyMs],
-        ] as const
-      ).flatMap(([metric, target]) =>
-        target !== null && !own.some((c) => c.metric === metric) ? [{ metric, target, mode: 'hard' as const, weight: 0 }] : [],
-      );
-      return new TfjsTrainerEvaluator({ ...options, constraints: [...own, ...fromLimits] });
-    },
+    validate: (options) => issuesOf(() => parseTfjsTrainerConfig(options)),
+    constraints: (options, limits) => withLimits(parseTfjsTrainerConfig(options).constraints, limits),
+    // The trainer sees every constraint: the hard ones spare it training a child that
+    // cannot win, and a latency constraint makes it measure latency.
+    create: (options, limits) => new TfjsTrainerEvaluator({ ...options, constraints: withLimits(parseTfjsTrainerConfig(options).constraints, limits) }),
   },
   {
     type: 'external',
@@ -81,6 +78,7 @@ export const EVALUATOR_TYPES: EvaluatorType[] = [
     validate(options) {
       return Object.keys(options).map((key) => ({ path: key, message: 'the external evaluator takes no options' }));
     },
+    constraints: (_options, limits) => withLimits([], limits),
     create: () => null,
   },
 ];

@@ -1,33 +1,28 @@
+import { GraphnasError, IssueList, type Issue } from '../errors/index.js';
+
 /** A problem with a definition or an action sequence; `path` is a JSON pointer into the document. */
-export interface SpaceError {
-  readonly path: string;
-  readonly message: string;
-}
+export type SpaceError = Issue;
 
 /**
- * Collects errors while validating. Validation keeps going after an error so that a user
- * sees every mistake at once, but stops collecting at a cap so a document full of
- * mistakes cannot produce an unbounded list.
+ * Collects errors while validating: validation keeps going after an error so that a user
+ * sees every mistake at once (the root IssueList, with its cap).
  */
-export class Issues {
-  readonly errors: SpaceError[] = [];
-  static readonly CAP = 100;
-
-  add(path: string, message: string): void {
-    if (this.errors.length < Issues.CAP) this.errors.push({ path, message });
+export class Issues extends IssueList {
+  get errors(): readonly SpaceError[] {
+    return this.issues;
   }
 
   get count(): number {
-    return this.errors.length;
+    return this.issues.length;
   }
 }
 
 /** Thrown inside compilation when a limit is crossed mid-way; caught by `compileSpace`. */
-export class LimitExceeded extends Error {
+export class LimitExceeded extends GraphnasError {
   constructor(
     readonly path: string,
     message: string,
   ) {
-    super(message);
+    super('BAD_USER_INPUT', message, { issues: [{ path, message }] });
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Actions, Decision } from '../space/types.js';
 import { INACTIVE } from '../space/types.js';
+import { GraphnasError } from '../errors/index.js';
 import type { Random } from '../random/index.js';
 
 /** Whether `decision` applies, given the actions already taken at the earlier decisions. */
@@ -40,8 +41,11 @@ export function repairActions(decisions: readonly Decision[], actions: number[],
   }
 }
 
-export class InvalidActionsError extends Error {
-  override readonly name = 'InvalidActionsError';
+/** An action sequence that does not fit the decision list (one entry per decision, INACTIVE where one does not apply). */
+export class InvalidActionsError extends GraphnasError {
+  constructor(message: string) {
+    super('BAD_USER_INPUT', message);
+  }
 }
 
 /** Throws unless `actions` is exactly one valid entry per decision with INACTIVE precisely where a decision does not apply. */

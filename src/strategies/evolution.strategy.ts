@@ -39,7 +39,7 @@ const SNAPSHOT_VERSION = 1;
 export function resolveEvolutionHyperparameters(input: unknown): EvolutionHyperparameters {
   const params = resolveParams(EVOLUTION_HYPERPARAMETERS, input);
   if (params.sampleSize > params.populationSize) {
-    throw new StrategyConfigError('hyperparameters.sampleSize', `must not exceed populationSize (${params.populationSize}), got ${params.sampleSize}`);
+    throw StrategyConfigError.at('hyperparameters.sampleSize', `must not exceed populationSize (${params.populationSize}), got ${params.sampleSize}`);
   }
   return params;
 }

@@ -4,14 +4,19 @@
  * the strategy for the API.
  */
 
-/** A bad strategy configuration; `path` names the offending field, e.g. `hyperparameters.learningRate`. */
-export class StrategyConfigError extends Error {
-  override readonly name = 'StrategyConfigError';
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(`${path}: ${message}`);
+import { InvalidInputError, type Issue } from '../errors/index.js';
+
+/**
+ * A bad strategy configuration, with every problem at once; paths are relative to the
+ * strategy's configuration object (`type`, `hyperparameters.learningRate`).
+ */
+export class StrategyConfigError extends InvalidInputError {
+  constructor(issues: readonly Issue[]) {
+    super('invalid strategy configuration', issues);
+  }
+
+  static at(path: string, message: string): StrategyConfigError {
+    return new StrategyConfigError([{ path, message }]);
   }
 }
 
@@ -49,45 +54,57 @@ export type ResolvedParams<S extends ParamSchema> = {
   readonly [K in keyof S]: S[K] extends EnumParam<infer V> ? V : S[K] extends { readonly nullable: true } ? number | null : number;
 };
 
-function checkOne(path: string, spec: ParamSpec, value: unknown): string | number | null {
+/** The value, or the reason it is not one. */
+function checkOne(spec: ParamSpec, value: unknown): { value: string | number | null } | { problem: string } {
   switch (spec.kind) {
     case 'enum':
       if (typeof value !== 'string' || !spec.values.includes(value)) {
-        throw new StrategyConfigError(path, `must be one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}`);
+        return { problem: `must be one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}` };
       }
-      return value;
+      return { value };
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new StrategyConfigError(path, `must be an integer, got ${JSON.stringify(value)}`);
-      if (value < spec.min || value > spec.max) throw new StrategyConfigError(path, `must be in [${spec.min}, ${spec.max}], got ${value}`);
-      return value;
+      if (typeof value !== 'number' || !Number.isInteger(value)) return { problem: `must be an integer, got ${JSON.stringify(value)}` };
+      if (value < spec.min || value > spec.max) return { problem: `must be in [${spec.min}, ${spec.max}], got ${value}` };
+      return { value };
     case 'number': {
-      if (value === null && spec.nullable === true) return null;
+      if (value === null && spec.nullable === true) return { value: null };
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new StrategyConfigError(path, `must be a finite number${spec.nullable === true ? ' or null' : ''}, got ${JSON.stringify(value)}`);
+        return { problem: `must be a finite number${spec.nullable === true ? ' or null' : ''}, got ${JSON.stringify(value)}` };
       }
       const belowMin = spec.exclusiveMin === true ? value <= spec.min : value < spec.min;
       if (belowMin || value > spec.max) {
-        throw new StrategyConfigError(path, `must be in ${spec.exclusiveMin === true ? '(' : '['}${spec.min}, ${spec.max}], got ${value}`);
+        return { problem: `must be in ${spec.exclusiveMin === true ? '(' : '['}${spec.min}, ${spec.max}], got ${value}` };
       }
-      return value;
+      return { value };
     }
   }
 }
 
-/** Validates `input` against `schema` and fills defaults; unknown keys are errors (a typo must not silently fall back to a default). */
+/**
+ * Validates `input` against `schema` and fills defaults, reporting every bad or unknown
+ * key at once; unknown keys are errors (a typo must not silently fall back to a default).
+ */
 export function resolveParams<S extends ParamSchema>(schema: S, input: unknown, pathPrefix = 'hyperparameters'): ResolvedParams<S> {
   if (input === undefined || input === null) input = {};
-  if (typeof input !== 'object' || Array.isArray(input)) throw new StrategyConfigError(pathPrefix, 'must be an object');
+  if (typeof input !== 'object' || Array.isArray(input)) throw StrategyConfigError.at(pathPrefix, 'must be an object');
   const given = input as Record<string, unknown>;
+  const issues: Issue[] = [];
   for (const key of Object.keys(given)) {
     if (!Object.prototype.hasOwnProperty.call(schema, key)) {
-      throw new StrategyConfigError(`${pathPrefix}.${key}`, `unknown hyperparameter; expected one of ${Object.keys(schema).join(', ')}`);
+      issues.push({ path: `${pathPrefix}.${key}`, message: `unknown hyperparameter; expected one of ${Object.keys(schema).join(', ')}` });
     }
   }
   const out: Record<string, string | number | null> = {};
   for (const [key, spec] of Object.entries(schema)) {
-    out[key] = given[key] === undefined ? spec.default : checkOne(`${pathPrefix}.${key}`, spec, given[key]);
+    if (given[key] === undefined) {
+      out[key] = spec.default;
+      continue;
+    }
+    const checked = checkOne(spec, given[key]);
+    if ('problem' in checked) issues.push({ path: `${pathPrefix}.${key}`, message: checked.problem });
+    else out[key] = checked.value;
   }
+  if (issues.length > 0) throw new StrategyConfigError(issues);
   return out as ResolvedParams<S>;
 }
 

@@ -65,14 +65,14 @@ export const STRATEGY_TYPES: readonly StrategyType[] = [
 export function strategyType(type: unknown): StrategyType {
   const found = STRATEGY_TYPES.find((t) => t.type === type);
   if (found === undefined) {
-    throw new StrategyConfigError('type', `unknown strategy ${JSON.stringify(type)}; expected one of ${STRATEGY_TYPES.map((t) => t.type).join(', ')}`);
+    throw StrategyConfigError.at('type', `unknown strategy ${JSON.stringify(type)}; expected one of ${STRATEGY_TYPES.map((t) => t.type).join(', ')}`);
   }
   return found;
 }
 
 /** Checks a configuration without building anything (no tensors); returns it with defaults filled in. */
 export function validateStrategyConfig(config: StrategyConfig): StrategyConfig & { readonly hyperparameters: Readonly<Record<string, unknown>> } {
-  if (config === null || typeof config !== 'object') throw new StrategyConfigError('', 'strategy config must be an object');
+  if (config === null || typeof config !== 'object') throw StrategyConfigError.at('', 'strategy config must be an object');
   const entry = strategyType(config.type);
   return { type: entry.type, hyperparameters: entry.validate(config.hyperparameters) };
 }

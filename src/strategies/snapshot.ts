@@ -4,15 +4,16 @@
  * instead of surfacing later as NaN weights or a wrong action.
  */
 import type { StrategySnapshot } from './strategy.js';
+import { GraphnasError } from '../errors/index.js';
 import { Random, type RandomState } from '../random/index.js';
 
-export class SnapshotError extends Error {
-  override readonly name = 'SnapshotError';
+/** A stored strategy state that does not read back: corrupt or foreign, never the user's input. */
+export class SnapshotError extends GraphnasError {
   constructor(
     readonly path: string,
     message: string,
   ) {
-    super(`snapshot ${path}: ${message}`);
+    super('INTERNAL', `snapshot ${path}: ${message}`, { issues: [{ path, message }] });
   }
 }
 

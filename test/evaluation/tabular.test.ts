@@ -24,6 +24,7 @@ function request(label: string, signal: AbortSignal = new AbortController().sign
     actions: [],
     label,
     seed: 0,
+    dataSeed: 0,
     signal,
     report: () => undefined,
   };
@@ -32,7 +33,7 @@ function request(label: string, signal: AbortSignal = new AbortController().sign
 const isConfigError =
   (path: string) =>
   (e: unknown): boolean =>
-    e instanceof TabularConfigError && e.path === path;
+    e instanceof TabularConfigError && e.issues.some((i) => i.path === path);
 
 describe('tabular evaluator', () => {
   let dir: string;
@@ -91,6 +92,14 @@ describe('tabular evaluator', () => {
     assert.throws(() => new TabularEvaluator({ type: 'tabular', rewardColumn: '' }), isConfigError('rewardColumn'));
     assert.throws(() => new TabularEvaluator({ type: 'tabular', extraColumns: 'cifar100-val' }), isConfigError('extraColumns'));
     assert.throws(() => new TabularEvaluator({ type: 'tabular', extraColumns: [3] }), isConfigError('extraColumns[0]'));
+    assert.throws(
+      () => new TabularEvaluator({ type: 'tabular', rewardColum: 'x', extraColumns: [3] }),
+      (e: unknown) => e instanceof TabularConfigError && e.issues.length === 2,
+      'every problem is reported at once',
+    );
+    for (const column of ['cifar10-test', 'imagenet-test', 'top1_test']) {
+      assert.throws(() => new TabularEvaluator({ type: 'tabular', rewardColumn: column }), isConfigError('rewardColumn'), `${column} is a test split`);
+    }
   });
 
   it('rejects columns the table does not have, and the reward as its own test column', async () => {

@@ -85,6 +85,38 @@ describe('experiments through GraphQL', async () => {
         assert.equal(list.experiments.totalCount, 0);
       });
 
+      test('a default derived from an invalid field is not reported as a second mistake', async () => {
+        // maxFailedTrials and parallelTrials default from maxTrials; the user set neither.
+        const result = await gql(url, CREATE, { input: input({ budget: { maxTrials: -5 } }) });
+        assert.deepEqual(result.errors![0]!.extensions!.fields, [{ path: 'input.budget.maxTrials', message: 'must be an integer between 1 and 100000' }]);
+        assert.doesNotMatch(result.errors![0]!.message, /and \d+ more/);
+      });
+
+      test('plugin options are reported at their own paths, all at once', async () => {
+        const result = await gql(url, CREATE, {
+          input: input({
+            strategy: { type: 'reinforce', hyperparameters: { learningRat: 0.1, layers: 0 } },
+            evaluator: { type: 'tabular', options: { rewardColum: 'x', extraColumns: [3] } },
+          }),
+        });
+        assert.equal(errorCode(result), 'BAD_USER_INPUT');
+        const paths = (result.errors![0]!.extensions!.fields as { path: string }[]).map((f) => f.path).sort();
+        assert.deepEqual(paths, [
+          'input.evaluator.options.extraColumns[0]',
+          'input.evaluator.options.rewardColum',
+          'input.strategy.hyperparameters.layers',
+          'input.strategy.hyperparameters.learningRat',
+        ]);
+      });
+
+      test('a test split is never the reward; hard constraints need a maximised objective', async () => {
+        const leak = await gql(url, CREATE, { input: input({ evaluator: { type: 'tabular', options: { rewardColumn: 'cifar10-test' } } }) });
+        assert.deepEqual((leak.errors![0]!.extensions!.fields as { path: string }[]).map((f) => f.path), ['input.evaluator.options.rewardColumn']);
+        const minimised = await gql(url, CREATE, { input: input({ objective: { direction: 'MINIMIZE' }, constraints: { maxParams: 1e6 } }) });
+        assert.deepEqual((minimised.errors![0]!.extensions!.fields as { path: string }[]).map((f) => f.path), ['input.objective.direction']);
+        assert.equal(errorCode(await gql(url, CREATE, { input: input({ objective: { direction: 'MINIMIZE' } }) })), undefined, 'MINIMIZE alone is fine');
+      });
+
       test('parallelTrials may not exceed maxTrials; unknown plugins are named', async () => {
         const tooParallel = await gql(url, CREATE, { input: input({ budget: { maxTrials: 3, parallelTrials: 4 } }) });
         assert.deepEqual(tooParallel.errors![0]!.extensions!.fields, [{ path: 'input.budget.parallelTrials', message: 'must not exceed maxTrials (3)' }]);

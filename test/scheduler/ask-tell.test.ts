@@ -357,6 +357,19 @@ describe('ask/tell: external workers through GraphQL', async () => {
         assert.equal(errorCode(await calls.claim(tabular.createExperiment.id, 'w', 30)), 'CONFLICT');
       });
 
+      test('one finish rule: a named objective must be reported, and the limits fold into a worker\'s result', async () => {
+        const id = await externalExperiment({ objective: { metric: 'val_accuracy' }, constraints: { maxParams: 1000 }, budget: { maxTrials: 4, parallelTrials: 2 } }, 2);
+        const [a, b] = [await claimed(id, 'w'), await claimed(id, 'w')];
+        const missing = await calls.complete(a.id, { reward: 0.9, accuracy: 0.9 }, 'k1', 'w');
+        assert.equal(errorCode(missing), 'BAD_USER_INPUT', 'the objective metric is not replaced by `reward`');
+        assert.equal((await calls.trial(a.id)).status, 'RUNNING', 'a refused completion changes nothing');
+        const fine = ok(await calls.complete(a.id, { val_accuracy: 0.8, params: 900 }, 'k1', 'w')).completeTrial;
+        assert.equal(fine.reward, 0.8);
+        const tooBig = ok(await calls.complete(b.id, { val_accuracy: 0.95, params: 5000 }, 'k2', 'w')).completeTrial;
+        assert.equal(tooBig.reward, 0, 'over maxParams scores 0, from a worker as in-process');
+        assert.equal(tooBig.finalMetrics.violates_params, 1);
+      });
+
       test('early stopping: a clearly worse curve is PRUNED by the median rule, with its best value as reward', async () => {
         const id = await externalExperiment(
           { budget: { maxTrials: 10, parallelTrials: 3 }, earlyStopping: { metric: 'val_accuracy', minTrials: 2, startStep: 1 } },

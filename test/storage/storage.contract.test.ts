@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ExperimentStatus } from '../../src/core/experiments/experiment-status.js';
+import { Topic, event, type DomainEvent } from '../../src/core/events/topics.js';
 import type { Storage } from '../../src/core/storage/storage.js';
 import { TrialStatus } from '../../src/core/trials/trial-status.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
@@ -16,6 +17,8 @@ describe('storage', async () => {
   describe(`storage contract on ${backend.name}`, { skip: backend.skip ?? false }, () => {
     let db: Database;
     let storage: Storage;
+    /** What the storage handed on after each commit, in order. */
+    const committed: DomainEvent[][] = [];
 
     before(async () => {
       const config = backend.config();
@@ -24,7 +27,7 @@ describe('storage', async () => {
         createLogger('silent', { pretty: false }),
       );
       await db.migrate();
-      storage = createTypeormStorage(db.dataSource);
+      storage = createTypeormStorage(db.dataSource, { notify: false, afterCommit: { committed: (events) => committed.push([...events]) } });
     });
 
     after(async () => {
@@ -105,7 +108,7 @@ describe('storage', async () => {
       await assert.rejects(storage.searchSpaces.delete(space.id));
       assert.ok(await storage.searchSpaces.findById(space.id));
       assert.equal(await storage.experiments.delete(experiment.id), true);
-      assert.equal((await storage.trials.countByStatus(experiment.id)).PENDING, 0);
+      assert.equal((await storage.trials.tally(experiment.id)).evaluations.PENDING, 0);
       assert.equal(await storage.searchSpaces.delete(space.id), true);
     });
 
@@ -157,9 +160,101 @@ describe('storage', async () => {
       assert.deepEqual(best.map((t) => t.sequence), [3, 7]);
       const succeeded = await storage.trials.list(experiment.id, { statuses: [TrialStatus.SUCCEEDED] }, 'SEQUENCE_DESC', { first: 10, after: null });
       assert.deepEqual(succeeded.items.map((i) => i.node.sequence), [7, 5, 4, 3, 1]);
-      const counts = await storage.trials.countByStatus(experiment.id);
+      const counts = (await storage.trials.tally(experiment.id)).evaluations;
       assert.equal(counts.SUCCEEDED, 5);
       assert.equal(counts.PENDING, 2);
+    });
+
+    test('duplicates: tallied apart, listed, left out or alone on request, never on the leaderboard; fingerprints find the evaluation', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      const original = trialRecord(experiment.id, 1, { status: TrialStatus.SUCCEEDED, reward: 0.9, fingerprint: 'same' });
+      const copy = trialRecord(experiment.id, 2, { status: TrialStatus.SUCCEEDED, reward: 0.9, fingerprint: 'same', duplicateOfId: original.id });
+      const other = trialRecord(experiment.id, 3, { status: TrialStatus.SUCCEEDED, reward: 0.5, fingerprint: 'other' });
+      await storage.trials.insert([original, copy, other]);
+      const tally = await storage.trials.tally(experiment.id);
+      assert.equal(tally.evaluations.SUCCEEDED, 2);
+      assert.equal(tally.duplicates.SUCCEEDED, 1);
+      const list = async (duplicates: 'INCLUDE' | 'EXCLUDE' | 'ONLY') =>
+        (await storage.trials.list(experiment.id, { duplicates }, 'REWARD_DESC', { first: 10, after: null })).items.map((i) => i.node.sequence);
+      // Equal rewards follow the ordering's direction in their sequence, too.
+      assert.deepEqual(await list('INCLUDE'), [2, 1, 3]);
+      assert.deepEqual(await list('EXCLUDE'), [1, 3]);
+      assert.deepEqual(await list('ONLY'), [2]);
+      assert.deepEqual((await storage.trials.best(experiment.id, 'MAXIMIZE', 5)).map((t) => t.sequence), [1, 3]);
+      const found = await storage.trials.findByFingerprints(experiment.id, ['same', 'other', 'none']);
+      assert.deepEqual([...found.entries()].map(([f, t]) => [f, t.sequence]).sort(), [['other', 3], ['same', 1]]);
+    });
+
+    test('outbox: events get gap-free ids per experiment, are stored with the commit and handed on after it, in order', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const [a, b] = [experimentRecord(space.id), experimentRecord(space.id)];
+      await storage.experiments.insert(a);
+      await storage.experiments.insert(b);
+      committed.length = 0;
+      await storage.transaction(async (tx) => {
+        tx.emit(event(Topic.ExperimentUpdated, a.id, a));
+        tx.emit(event(Topic.ExperimentUpdated, b.id, b));
+        // A nested transaction joins: its events leave with the outer commit.
+        await tx.transaction(async (inner) => inner.emit(event(Topic.ExperimentUpdated, a.id, { ...a, name: 'second' })));
+        assert.equal(committed.length, 0, 'nothing is handed on before COMMIT');
+      });
+      assert.equal(committed.length, 1);
+      assert.deepEqual(committed[0]!.map((e) => [e.key, e.id]), [[a.id, 1], [b.id, 1], [a.id, 2]], 'in emission order');
+      await storage.transaction(async (tx) => tx.emit(event(Topic.ExperimentUpdated, a.id, { ...a, name: 'third' })));
+      const log = await storage.events.listAfter(a.id, 0, 10);
+      assert.deepEqual(log.map((e) => e.id), [1, 2, 3]);
+      assert.deepEqual(log.map((e) => (e.payload as { name: string }).name), ['experiment', 'second', 'third']);
+      assert.ok(log[0]!.payload.createdAt instanceof Date, 'dates come back as dates');
+      assert.equal((log[0]!.payload as { createdAt: Date }).createdAt.getTime(), a.createdAt.getTime());
+      assert.deepEqual((await storage.events.listAfter(a.id, 2, 10)).map((e) => e.id), [3]);
+      assert.equal((await storage.events.find(b.id, 1))?.key, b.id);
+      assert.equal(await storage.events.lastId(a.id), 3);
+      assert.equal(await storage.events.lastId(randomUUID()), 0);
+    });
+
+    test('outbox: a rolled-back transaction stores, numbers and hands on nothing', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      await storage.transaction(async (tx) => tx.emit(event(Topic.ExperimentUpdated, experiment.id, experiment)));
+      committed.length = 0;
+      await assert.rejects(
+        storage.transaction(async (tx) => {
+          tx.emit(event(Topic.ExperimentUpdated, experiment.id, experiment));
+          await tx.experiments.update(experiment.id, { name: 'never' });
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      assert.deepEqual(committed, []);
+      assert.equal(await storage.events.lastId(experiment.id), 1);
+      await storage.transaction(async (tx) => tx.emit(event(Topic.ExperimentUpdated, experiment.id, experiment)));
+      assert.deepEqual((await storage.events.listAfter(experiment.id, 0, 10)).map((e) => e.id), [1, 2], 'the next id follows without a gap');
+      assert.equal((await storage.experiments.findById(experiment.id))!.name, 'experiment');
+    });
+
+    test('outbox: concurrent transactions on one experiment get distinct ids, handed on in id order', async () => {
+      const space = searchSpaceRecord();
+      await storage.searchSpaces.insert(space);
+      const experiment = experimentRecord(space.id);
+      await storage.experiments.insert(experiment);
+      committed.length = 0;
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          storage.transaction(async (tx) => {
+            tx.emit(event(Topic.ExperimentUpdated, experiment.id, { ...experiment, name: `w${i}` }));
+            tx.emit(event(Topic.ExperimentUpdated, experiment.id, { ...experiment, name: `w${i}` }));
+          }),
+        ),
+      );
+      const ids = committed.flat().map((e) => e.id);
+      assert.deepEqual([...ids].sort((x, y) => x - y), Array.from({ length: 24 }, (_, i) => i + 1));
+      for (const batch of committed) assert.equal(batch[1]!.id, batch[0]!.id + 1, "one transaction's events are consecutive");
     });
 
     test('a garbled cursor is a clear input error', async () => {

@@ -72,11 +72,11 @@ describe('regularized evolution', () => {
   it('validates its hyperparameters with a field path', () => {
     assert.throws(
       () => new EvolutionStrategy(CONDITIONED, { populationSize: 5, sampleSize: 6 }, 1),
-      (e: unknown) => e instanceof StrategyConfigError && e.path === 'hyperparameters.sampleSize',
+      (e: unknown) => e instanceof StrategyConfigError && e.issues[0]?.path === 'hyperparameters.sampleSize',
     );
     assert.throws(
       () => new EvolutionStrategy(CONDITIONED, { populationSize: 1.5 }, 1),
-      (e: unknown) => e instanceof StrategyConfigError && e.path === 'hyperparameters.populationSize',
+      (e: unknown) => e instanceof StrategyConfigError && e.issues[0]?.path === 'hyperparameters.populationSize',
     );
   });
 });

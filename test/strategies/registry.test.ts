@@ -7,7 +7,7 @@ import { CONDITIONED, useBackend } from './fixtures.js';
 const isConfigError =
   (path: string) =>
   (e: unknown): boolean =>
-    e instanceof StrategyConfigError && e.path === path;
+    e instanceof StrategyConfigError && e.issues.length === 1 && e.issues[0]!.path === path;
 
 describe('strategy registry', () => {
   before(() => useBackend('cpu'));
@@ -47,5 +47,14 @@ describe('strategy registry', () => {
     assert.throws(() => validateStrategyConfig({ type: 'reinforce', hyperparameters: { temperature: null } }), isConfigError('hyperparameters.temperature'));
     assert.throws(() => validateStrategyConfig({ type: 'evolution', hyperparameters: JSON.parse('[]') as Record<string, unknown> }), isConfigError('hyperparameters'));
     assert.throws(() => validateStrategyConfig({ type: 'random', hyperparameters: { anything: 1 } }), isConfigError('hyperparameters.anything'));
+  });
+
+  it('reports every bad hyperparameter at once, each at its own path', () => {
+    assert.throws(
+      () => validateStrategyConfig({ type: 'reinforce', hyperparameters: { learningRat: 0.1, layers: 0, temperature: 'hot' } }),
+      (e: unknown) =>
+        e instanceof StrategyConfigError &&
+        JSON.stringify(e.issues.map((i) => i.path).sort()) === JSON.stringify(['hyperparameters.layers', 'hyperparameters.learningRat', 'hyperparameters.temperature']),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { isBetter } from '../objective/objective.js';
 import type { EarlyStoppingSpec, ObjectiveDirection } from '../storage/records.js';
 
 export interface StopDecision {
@@ -30,7 +31,7 @@ export function medianStoppingRule(
     return { stop: false, reason: `${completedAtStep.length} completed trials reported step ${step}; the rule needs ${rule.minTrials}` };
   }
   const m = median(completedAtStep);
-  const worse = direction === 'MAXIMIZE' ? bestSoFar < m : bestSoFar > m;
+  const worse = isBetter(direction, m, bestSoFar);
   const relation = direction === 'MAXIMIZE' ? 'below' : 'above';
   return {
     stop: worse,

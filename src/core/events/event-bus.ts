@@ -1,25 +1,33 @@
 import type { DomainEvent } from './topics.js';
 
 /**
- * Carries domain events from the services that cause them to every API process that has
- * subscribers. Services publish after their transaction commits; a listener receives
- * each event once per process, in publication order per publishing process.
+ * Hands committed events to the API processes that have subscribers. Nobody publishes to
+ * it: events are emitted inside the transaction that causes them (`Transaction.emit`),
+ * stored with it in the experiment's event log (the outbox), and reach the bus only once
+ * that transaction has committed. A listener receives each event once per process, in
+ * commit order per experiment.
  *
- * Implementations: `LocalEventBus` (one process: the embedded mode) and `PgEventBus`
- * (PostgreSQL LISTEN/NOTIFY: every replica behind a load balancer sees every event).
+ * Implementations: `LocalEventBus` (one process, the embedded mode: the storage delivers
+ * to it right after COMMIT) and `PgEventBus` (PostgreSQL LISTEN/NOTIFY: the storage sends
+ * NOTIFY inside the transaction, so the notification leaves with the commit and every
+ * replica behind a load balancer sees every event).
  */
 export interface EventBus {
-  publish(event: DomainEvent): Promise<void>;
   /** Returns the function that removes the listener. */
   onEvent(listener: (event: DomainEvent) => void): () => void;
   close(): Promise<void>;
 }
 
-export class LocalEventBus implements EventBus {
+/** What the storage calls after a transaction that emitted events has committed. */
+export interface CommitListener {
+  committed(events: readonly DomainEvent[]): void;
+}
+
+export class LocalEventBus implements EventBus, CommitListener {
   private readonly listeners = new Set<(event: DomainEvent) => void>();
 
-  async publish(event: DomainEvent): Promise<void> {
-    for (const listener of this.listeners) listener(event);
+  committed(events: readonly DomainEvent[]): void {
+    for (const e of events) for (const listener of this.listeners) listener(e);
   }
 
   onEvent(listener: (event: DomainEvent) => void): () => void {

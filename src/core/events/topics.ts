@@ -2,10 +2,12 @@ import type { ExperimentRecord, PolicyCheckpointRecord, TrialMetricRecord, Trial
 
 /**
  * Every event a subscriber can receive. The wire contract (which subscription delivers
- * which topic, filtered how) is written down in docs/subscriptions.md.
+ * which topic, filtered how, with which guarantees) is written down in
+ * docs/subscriptions.md.
  *
- * `key` routes an event to the subscriptions that asked for it: the experiment id for
- * every topic, so that one experiment's watchers never see another's traffic.
+ * Every topic is keyed by an experiment: `key` routes an event to the subscriptions that
+ * asked for that experiment, and `id` numbers the experiment's events 1, 2, 3, … without
+ * gaps, in commit order.
  */
 export enum Topic {
   ExperimentUpdated = 'EXPERIMENT_UPDATED',
@@ -14,7 +16,7 @@ export enum Topic {
   PolicyUpdated = 'POLICY_UPDATED',
 }
 
-/** An experiment's row with the trial counts a dashboard shows next to it. */
+/** A policy checkpoint without its (large) strategy state: what charts need. */
 export type PolicyUpdate = Omit<PolicyCheckpointRecord, 'state'>;
 
 export interface TopicPayloads {
@@ -24,10 +26,14 @@ export interface TopicPayloads {
   [Topic.PolicyUpdated]: PolicyUpdate;
 }
 
-export type DomainEvent = {
+/** An event as a transaction emits it; it gets its id when the transaction commits. */
+export type NewEvent = {
   [T in Topic]: { readonly topic: T; readonly key: string; readonly payload: TopicPayloads[T] };
 }[Topic];
 
-export function event<T extends Topic>(topic: T, key: string, payload: TopicPayloads[T]): DomainEvent {
-  return { topic, key, payload } as DomainEvent;
+/** An event as committed: stored in the experiment's event log with its gap-free id. */
+export type DomainEvent = NewEvent & { readonly id: number };
+
+export function event<T extends Topic>(topic: T, key: string, payload: TopicPayloads[T]): NewEvent {
+  return { topic, key, payload } as NewEvent;
 }

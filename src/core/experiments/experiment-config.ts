@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { FieldErrors } from '../errors.js';
+import { IssueList } from '../errors.js';
 import type { Budget, Constraints, EarlyStoppingSpec, EvaluatorSpec, Objective, ObjectiveDirection, StrategySpec } from '../storage/records.js';
 
 /** The user's input, as loose as GraphQL lets it arrive; `normalizeExperimentConfig` decides. */
@@ -48,17 +48,17 @@ export const LIMITS = {
 
 export const DEFAULT_BUDGET = { maxTrials: 100, parallelTrials: 4, maxRetries: 2, maxConsecutiveDuplicates: 100 } as const;
 
-function integerIn(errors: FieldErrors, path: string, value: number, min: number, max: number): void {
+function integerIn(errors: IssueList, path: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) errors.add(path, `must be an integer between ${min} and ${max}`);
 }
 
-function positiveOrNull(errors: FieldErrors, path: string, value: number | null | undefined): number | null {
+function positiveOrNull(errors: IssueList, path: string, value: number | null | undefined): number | null {
   if (value === null || value === undefined) return null;
   if (!Number.isFinite(value) || value <= 0) errors.add(path, 'must be a positive number');
   return value;
 }
 
-function jsonObject(errors: FieldErrors, path: string, value: unknown): Record<string, unknown> {
+function jsonObject(errors: IssueList, path: string, value: unknown): Record<string, unknown> {
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     errors.add(path, 'must be a JSON object');
@@ -74,7 +74,7 @@ function jsonObject(errors: FieldErrors, path: string, value: unknown): Record<s
  * options) are checked by their own plugins afterwards.
  */
 export function normalizeExperimentConfig(input: ExperimentConfigInput, prefix = 'input'): ExperimentConfig {
-  const errors = new FieldErrors();
+  const errors = new IssueList();
 
   const strategyType = input.strategy?.type ?? 'reinforce';
   const strategy: StrategySpec = {
@@ -101,17 +101,23 @@ export function normalizeExperimentConfig(input: ExperimentConfigInput, prefix =
     maxLatencyMs: positiveOrNull(errors, `${prefix}.constraints.maxLatencyMs`, input.constraints?.maxLatencyMs),
   };
 
+  // Only what the user wrote is checked: a default derived from an invalid value (the
+  // default maxFailedTrials from a negative maxTrials) must not be reported as a second
+  // mistake the user never made.
   const b = input.budget ?? {};
+  const inRange = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
   const maxTrials = b.maxTrials ?? DEFAULT_BUDGET.maxTrials;
   integerIn(errors, `${prefix}.budget.maxTrials`, maxTrials, 1, LIMITS.maxTrials);
-  const parallelTrials = b.parallelTrials ?? Math.min(DEFAULT_BUDGET.parallelTrials, maxTrials);
-  integerIn(errors, `${prefix}.budget.parallelTrials`, parallelTrials, 1, LIMITS.parallelTrials);
-  const inRange = (v: number, max: number): boolean => Number.isInteger(v) && v >= 1 && v <= max;
-  // Only when both are valid on their own: one message per mistake.
-  if (inRange(parallelTrials, LIMITS.parallelTrials) && inRange(maxTrials, LIMITS.maxTrials) && parallelTrials > maxTrials) {
-    errors.add(`${prefix}.budget.parallelTrials`, `must not exceed maxTrials (${maxTrials})`);
+  const validMaxTrials = inRange(maxTrials, 1, LIMITS.maxTrials) ? maxTrials : DEFAULT_BUDGET.maxTrials;
+  const parallelTrials = b.parallelTrials ?? Math.min(DEFAULT_BUDGET.parallelTrials, validMaxTrials);
+  if (b.parallelTrials !== null && b.parallelTrials !== undefined) {
+    integerIn(errors, `${prefix}.budget.parallelTrials`, parallelTrials, 1, LIMITS.parallelTrials);
+    // Only when both are valid on their own: one message per mistake.
+    if (inRange(parallelTrials, 1, LIMITS.parallelTrials) && validMaxTrials === maxTrials && parallelTrials > maxTrials) {
+      errors.add(`${prefix}.budget.parallelTrials`, `must not exceed maxTrials (${maxTrials})`);
+    }
   }
-  const maxFailedTrials = b.maxFailedTrials ?? maxTrials;
+  const maxFailedTrials = b.maxFailedTrials ?? validMaxTrials;
   integerIn(errors, `${prefix}.budget.maxFailedTrials`, maxFailedTrials, 0, LIMITS.maxTrials);
   const maxDurationSeconds = b.maxDurationSeconds ?? null;
   if (maxDurationSeconds !== null) integerIn(errors, `${prefix}.budget.maxDurationSeconds`, maxDurationSeconds, 1, LIMITS.maxDurationSeconds);

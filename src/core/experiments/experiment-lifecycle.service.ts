@@ -1,10 +1,34 @@
 import { ConflictError, NotFoundError, assertId } from '../errors.js';
-import type { EventBus } from '../events/event-bus.js';
 import { Topic, event } from '../events/topics.js';
-import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
-import type { Storage } from '../storage/storage.js';
-import type { TrialService } from '../trials/trial.service.js';
+import type { ExperimentRecord } from '../storage/records.js';
+import type { Storage, Transaction } from '../storage/storage.js';
+import { TrialStatus } from '../trials/trial-status.js';
+import { applyTransition, cancel } from '../trials/trial-transitions.js';
 import { EndReason, ExperimentStatus, assertExperimentTransition } from './experiment-status.js';
+
+/**
+ * Ends an experiment inside the caller's transaction, `current` being its row as locked
+ * there: every PENDING and RUNNING trial is cancelled, the end recorded, and the events
+ * leave with the commit. The scheduler ends experiments through this too.
+ */
+export async function endExperiment(
+  tx: Transaction,
+  current: ExperimentRecord,
+  status: ExperimentStatus,
+  reason: EndReason,
+  message: string,
+  now: Date,
+): Promise<ExperimentRecord> {
+  assertExperimentTransition(current.id, current.status, status);
+  for (const trial of await tx.trials.listByStatus(current.id, [TrialStatus.PENDING, TrialStatus.RUNNING])) {
+    await applyTransition(tx, trial.id, cancel(message), now);
+  }
+  const patch = { status, endReason: reason, finishedAt: now, updatedAt: now, schedulerOwner: null, schedulerLeaseUntil: null };
+  await tx.experiments.update(current.id, patch);
+  const ended = { ...current, ...patch };
+  tx.emit(event(Topic.ExperimentUpdated, current.id, ended));
+  return ended;
+}
 
 /**
  * The experiment state machine's transitions. Mutations only change the stored state and
@@ -15,8 +39,6 @@ import { EndReason, ExperimentStatus, assertExperimentTransition } from './exper
 export class ExperimentLifecycleService {
   constructor(
     private readonly storage: Storage,
-    private readonly events: EventBus,
-    private readonly trials: TrialService,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -33,38 +55,25 @@ export class ExperimentLifecycleService {
   }
 
   cancel(id: string): Promise<ExperimentRecord> {
-    return this.finish(id, ExperimentStatus.CANCELLED, EndReason.CANCELLED, 'experiment cancelled');
-  }
-
-  /** Ends the experiment for `reason`, cancelling what is still pending or running. */
-  async finish(id: string, status: ExperimentStatus, reason: EndReason, cancelMessage: string): Promise<ExperimentRecord> {
     assertId('id', id);
-    let cancelled: TrialRecord[] = [];
-    const updated = await this.storage.transaction(async (tx) => {
-      const current = await tx.experiments.findById(id, { forUpdate: true });
-      if (current === null) throw new NotFoundError('experiment', id);
-      assertExperimentTransition(id, current.status, status);
-      cancelled = await this.trials.cancelActive(id, cancelMessage, tx);
-      const at = this.now();
-      const patch = { status, endReason: reason, finishedAt: at, updatedAt: at, schedulerOwner: null, schedulerLeaseUntil: null };
-      await tx.experiments.update(id, patch);
-      return { ...current, ...patch };
-    });
-    await this.trials.publishTrials(cancelled);
-    await this.events.publish(event(Topic.ExperimentUpdated, id, updated));
-    return updated;
+    return this.storage.transaction(async (tx) => endExperiment(tx, await this.locked(tx, id), ExperimentStatus.CANCELLED, EndReason.CANCELLED, 'experiment cancelled', this.now()));
   }
 
-  private async move(
+  private async locked(tx: Transaction, id: string): Promise<ExperimentRecord> {
+    const current = await tx.experiments.findById(id, { forUpdate: true });
+    if (current === null) throw new NotFoundError('experiment', id);
+    return current;
+  }
+
+  private move(
     id: string,
     to: ExperimentStatus,
     fields: (current: ExperimentRecord) => Partial<ExperimentRecord>,
     from: readonly ExperimentStatus[],
   ): Promise<ExperimentRecord> {
     assertId('id', id);
-    const updated = await this.storage.transaction(async (tx) => {
-      const current = await tx.experiments.findById(id, { forUpdate: true });
-      if (current === null) throw new NotFoundError('experiment', id);
+    return this.storage.transaction(async (tx) => {
+      const current = await this.locked(tx, id);
       // `from` keeps start (from CREATED) and resume (from PAUSED) distinct.
       if (!from.includes(current.status)) {
         throw new ConflictError(`experiment ${id} is ${current.status}; this needs it ${from.join(' or ')}`, { from: current.status, to });
@@ -72,9 +81,9 @@ export class ExperimentLifecycleService {
       assertExperimentTransition(id, current.status, to);
       const patch = { ...fields(current), status: to, updatedAt: this.now() };
       await tx.experiments.update(id, patch);
-      return { ...current, ...patch };
+      const moved = { ...current, ...patch };
+      tx.emit(event(Topic.ExperimentUpdated, id, moved));
+      return moved;
     });
-    await this.events.publish(event(Topic.ExperimentUpdated, id, updated));
-    return updated;
   }
 }

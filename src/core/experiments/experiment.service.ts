@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { BadInputError, ConflictError, FieldErrors, NotFoundError, assertId } from '../errors.js';
-import type { EventBus } from '../events/event-bus.js';
+import { InvalidInputError, ConflictError, IssueList, NotFoundError, assertId } from '../errors.js';
 import { Topic, event } from '../events/topics.js';
+import { isBetter } from '../objective/objective.js';
 import type { SearchSpaceService } from '../search-spaces/search-space.service.js';
 import { checkName } from '../search-spaces/search-space.service.js';
 import type { Page, PageRequest } from '../storage/pagination.js';
 import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
-import type { ExperimentFilter, Storage, TrialCounts } from '../storage/storage.js';
+import type { ExperimentFilter, Storage, TrialTally } from '../storage/storage.js';
+import { evaluationsUsed, finishedEvaluations } from '../trials/tally.js';
 import { normalizeExperimentConfig, type ExperimentConfig, type ExperimentConfigInput } from './experiment-config.js';
 import { ExperimentStatus } from './experiment-status.js';
 import { TrialStatus } from '../trials/trial-status.js';
@@ -41,14 +42,13 @@ export interface ExperimentProgress {
 export class ExperimentService {
   constructor(
     private readonly storage: Storage,
-    private readonly events: EventBus,
     private readonly spaces: SearchSpaceService,
     private readonly plugins: PluginCatalog,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   private async checkPlugins(config: ExperimentConfig, searchSpaceId: string, prefix: string): Promise<void> {
-    const errors = new FieldErrors();
+    const errors = new IssueList();
     if (!this.plugins.strategyTypes.includes(config.strategy.type)) {
       errors.add(`${prefix}.strategy.type`, `unknown strategy; one of ${this.plugins.strategyTypes.join(', ')}`);
     }
@@ -57,11 +57,13 @@ export class ExperimentService {
     }
     errors.throwIfAny('invalid experiment configuration');
     const space = await this.spaces.compiledSpace(searchSpaceId);
-    for (const e of this.plugins.validateStrategy(config.strategy, space.decisions)) {
-      errors.add(`${prefix}.strategy.hyperparameters${e.path ? `.${e.path}` : ''}`, e.message);
-    }
-    for (const e of this.plugins.validateEvaluator(config.evaluator, { kind: space.kind, decisions: space.decisions })) {
-      errors.add(`${prefix}.evaluator.options${e.path ? `.${e.path}` : ''}`, e.message);
+    errors.addAll(this.plugins.validateStrategy(config.strategy, space.decisions), `${prefix}.strategy`);
+    errors.addAll(this.plugins.validateEvaluator(config.evaluator, { kind: space.kind, decisions: space.decisions }), `${prefix}.evaluator.options`);
+    errors.throwIfAny('invalid experiment configuration');
+    // A violated hard constraint scores 0 (src/core/objective/finish-rule.ts), which is
+    // the worst only of a maximised score.
+    if (config.objective.direction === 'MINIMIZE' && this.plugins.constraintsOf(config.evaluator, config.constraints).some((c) => c.mode === 'hard')) {
+      errors.add(`${prefix}.objective.direction`, 'hard constraints (the experiment\'s limits or the evaluator\'s) need a MAXIMIZE objective: a violation scores 0');
     }
     errors.throwIfAny('invalid experiment configuration');
   }
@@ -97,14 +99,14 @@ export class ExperimentService {
     await this.storage.transaction(async (tx) => {
       if ((await tx.searchSpaces.findById(input.searchSpaceId)) === null) throw new NotFoundError('search space', input.searchSpaceId);
       await tx.experiments.insert(record);
+      tx.emit(event(Topic.ExperimentUpdated, record.id, record));
     });
-    await this.events.publish(event(Topic.ExperimentUpdated, record.id, record));
     return record;
   }
 
   private checkDescription(path: string, description: string | null | undefined): string | null {
     if (description === null || description === undefined) return null;
-    if (description.length > MAX_DESCRIPTION) throw BadInputError.field(path, `must be at most ${MAX_DESCRIPTION} characters`);
+    if (description.length > MAX_DESCRIPTION) throw InvalidInputError.field(path, `must be at most ${MAX_DESCRIPTION} characters`);
     return description;
   }
 
@@ -120,7 +122,7 @@ export class ExperimentService {
     const before = await this.storage.experiments.findById(id);
     if (before === null) throw new NotFoundError('experiment', id);
     if (touchesConfig) await this.spaces.compiledSpace(before.searchSpaceId);
-    const updated = await this.storage.transaction(async (tx) => {
+    return this.storage.transaction(async (tx) => {
       const current = await tx.experiments.findById(id, { forUpdate: true });
       if (current === null) throw new NotFoundError('experiment', id);
       let config: Partial<ExperimentConfig> = {};
@@ -149,10 +151,10 @@ export class ExperimentService {
         updatedAt: this.now(),
       };
       await tx.experiments.update(id, patch);
-      return { ...current, ...patch };
+      const updated = { ...current, ...patch };
+      tx.emit(event(Topic.ExperimentUpdated, id, updated));
+      return updated;
     });
-    await this.events.publish(event(Topic.ExperimentUpdated, id, updated));
-    return updated;
   }
 
   async delete(id: string): Promise<void> {
@@ -179,8 +181,8 @@ export class ExperimentService {
     return this.storage.experiments.list(filter, page);
   }
 
-  trialCounts(id: string): Promise<TrialCounts> {
-    return this.storage.trials.countByStatus(id);
+  tally(id: string): Promise<TrialTally> {
+    return this.storage.trials.tally(id);
   }
 
   async bestTrial(experiment: ExperimentRecord): Promise<TrialRecord | null> {
@@ -190,14 +192,14 @@ export class ExperimentService {
   }
 
   leaderboard(experiment: ExperimentRecord, top: number): Promise<TrialRecord[]> {
-    if (!Number.isInteger(top) || top < 1 || top > 1000) throw BadInputError.field('top', 'must be an integer between 1 and 1000');
+    if (!Number.isInteger(top) || top < 1 || top > 1000) throw InvalidInputError.field('top', 'must be an integer between 1 and 1000');
     return this.storage.trials.best(experiment.id, experiment.objective.direction, top);
   }
 
   /** The best reward after each evaluation, in sequence order: the curve every NAS paper plots. */
   async bestSoFar(experiment: ExperimentRecord): Promise<{ sequence: number; reward: number; trialId: string }[]> {
     const finished = await this.storage.trials.listByStatus(experiment.id, [TrialStatus.SUCCEEDED, TrialStatus.PRUNED], 100_000);
-    const better = experiment.objective.direction === 'MAXIMIZE' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+    const better = (a: number, b: number): boolean => isBetter(experiment.objective.direction, a, b);
     const curve: { sequence: number; reward: number; trialId: string }[] = [];
     for (const trial of finished) {
       if (trial.reward === null || trial.duplicateOfId !== null) continue;
@@ -207,11 +209,15 @@ export class ExperimentService {
     return curve;
   }
 
-  /** Budget used, time spent, and a linear estimate of the time left. */
+  /**
+   * Budget used, time spent, and a linear estimate of the time left. Evaluations only:
+   * a trial answered from an earlier one costs no budget and no time, so counting it
+   * would run the bar past the budget and the estimate to zero early.
+   */
   async progress(experiment: ExperimentRecord): Promise<ExperimentProgress> {
-    const evaluations = await this.storage.trials.countEvaluations(experiment.id);
-    const counts = await this.storage.trials.countByStatus(experiment.id);
-    const finished = counts.SUCCEEDED + counts.FAILED + counts.PRUNED;
+    const tally = await this.storage.trials.tally(experiment.id);
+    const evaluations = evaluationsUsed(tally);
+    const finished = finishedEvaluations(tally);
     const end = experiment.finishedAt ?? this.now();
     const elapsedSeconds = experiment.startedAt ? Math.max(0, (end.getTime() - experiment.startedAt.getTime()) / 1000) : 0;
     const remaining = Math.max(0, experiment.budget.maxTrials - finished);
@@ -228,7 +234,7 @@ export class ExperimentService {
   }
 
   policyHistory(experimentId: string, limit: number) {
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw BadInputError.field('limit', 'must be an integer between 1 and 100000');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw InvalidInputError.field('limit', 'must be an integer between 1 and 100000');
     return this.storage.checkpoints.history(experimentId, limit);
   }
 }

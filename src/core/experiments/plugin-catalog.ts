@@ -1,5 +1,6 @@
-import type { FieldError } from '../errors.js';
-import type { EvaluatorSpec, StrategySpec } from '../storage/records.js';
+import type { Issue } from '../errors.js';
+import type { Constraint } from '../../evaluation/constraints.js';
+import type { Constraints, EvaluatorSpec, StrategySpec } from '../storage/records.js';
 import type { Decision } from '../../space/types.js';
 
 /**
@@ -10,8 +11,10 @@ import type { Decision } from '../../space/types.js';
 export interface PluginCatalog {
   readonly strategyTypes: readonly string[];
   readonly evaluatorTypes: readonly string[];
-  /** Errors with paths relative to the hyperparameters object (e.g. `lstmHidden`). */
-  validateStrategy(spec: StrategySpec, decisions: readonly Decision[]): FieldError[];
-  /** Errors with paths relative to the options object. */
-  validateEvaluator(spec: EvaluatorSpec, space: { kind: string; decisions: readonly Decision[] }): FieldError[];
+  /** Issues with paths relative to the strategy's configuration (`type`, `hyperparameters.learningRate`). */
+  validateStrategy(spec: StrategySpec, decisions: readonly Decision[]): Issue[];
+  /** Issues with paths relative to the evaluator's options object (`rewardColumn`). */
+  validateEvaluator(spec: EvaluatorSpec, space: { kind: string; decisions: readonly Decision[] }): Issue[];
+  /** The constraints folded into an experiment's rewards: the evaluator's own options' and the experiment's limits. */
+  constraintsOf(spec: EvaluatorSpec, limits: Constraints): Constraint[];
 }

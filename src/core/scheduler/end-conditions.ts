@@ -1,8 +1,10 @@
 import { EndReason, ExperimentStatus } from '../experiments/experiment-status.js';
+import { reachesGoal } from '../objective/objective.js';
 import type { ExperimentRecord } from '../storage/records.js';
 import type { TrialCounts } from '../storage/storage.js';
 
 export interface SearchProgress {
+  /** Evaluations by status (answered duplicates are not evaluations). */
   readonly counts: TrialCounts;
   /** Trials that used budget (not duplicates, not cancelled). */
   readonly evaluations: number;
@@ -25,8 +27,7 @@ export interface Ending {
 export function endOf(experiment: ExperimentRecord, p: SearchProgress): Ending | null {
   const { budget, objective } = experiment;
   const active = p.counts.PENDING + p.counts.RUNNING;
-  const { goal } = objective;
-  if (goal !== null && p.bestReward !== null && (objective.direction === 'MAXIMIZE' ? p.bestReward >= goal : p.bestReward <= goal)) {
+  if (p.bestReward !== null && reachesGoal(objective, p.bestReward)) {
     return { status: ExperimentStatus.SUCCEEDED, reason: EndReason.GOAL_REACHED };
   }
   if (p.counts.FAILED > budget.maxFailedTrials) return { status: ExperimentStatus.FAILED, reason: EndReason.TOO_MANY_FAILURES };

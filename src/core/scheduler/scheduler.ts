@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { EventBus } from '../events/event-bus.js';
 import type { DomainEvent } from '../events/topics.js';
 import { Topic } from '../events/topics.js';
 import { ExperimentStatus } from '../experiments/experiment-status.js';
 import { ExperimentRunner, type RunnerDeps } from './experiment-runner.js';
 
-export type SchedulerDeps = Omit<RunnerDeps, 'ownerId'> & { readonly ownerId?: string };
+export type SchedulerDeps = Omit<RunnerDeps, 'ownerId'> & { readonly ownerId?: string; readonly events: EventBus };
 
 /**
  * Runs one `ExperimentRunner` per RUNNING or PAUSED experiment that this process holds
@@ -17,12 +18,15 @@ export type SchedulerDeps = Omit<RunnerDeps, 'ownerId'> & { readonly ownerId?: s
 export class Scheduler {
   private readonly runners = new Map<string, ExperimentRunner>();
   private readonly deps: RunnerDeps;
+  private readonly events: EventBus;
   private unsubscribe: (() => void) | null = null;
   private scanTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(deps: SchedulerDeps) {
-    this.deps = { ...deps, ownerId: deps.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` };
+    const { events, ...runnerDeps } = deps;
+    this.events = events;
+    this.deps = { ...runnerDeps, ownerId: deps.ownerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` };
   }
 
   get ownerId(): string {
@@ -30,7 +34,7 @@ export class Scheduler {
   }
 
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.events.onEvent((e) => this.onEvent(e));
+    this.unsubscribe = this.events.onEvent((e) => this.onEvent(e));
     await this.scan();
     this.scanTimer = setInterval(() => {
       this.scan().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'scheduler scan failed'));

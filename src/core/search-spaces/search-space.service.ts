@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { compileSpace, importNni, type CompiledSpace } from '../../space/index.js';
-import { BadInputError, ConflictError, NotFoundError, assertId, type FieldError } from '../errors.js';
+import { InvalidInputError, ConflictError, NotFoundError, assertId, type Issue } from '../errors.js';
 import type { Page, PageRequest } from '../storage/pagination.js';
 import type { SearchSpaceRecord } from '../storage/records.js';
 import type { SearchSpaceFilter, Storage } from '../storage/storage.js';
@@ -9,7 +9,7 @@ export type SpaceFormat = 'GRAPHNAS' | 'NNI';
 
 export interface SpaceValidation {
   readonly valid: boolean;
-  readonly errors: readonly FieldError[];
+  readonly errors: readonly Issue[];
   readonly kind: string | null;
   readonly decisionCount: number | null;
   readonly cardinality: string | null;
@@ -20,7 +20,7 @@ export const MAX_NAME_LENGTH = 200;
 export function checkName(path: string, name: string): string {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH) {
-    throw BadInputError.field(path, `must be 1 to ${MAX_NAME_LENGTH} characters`);
+    throw InvalidInputError.field(path, `must be 1 to ${MAX_NAME_LENGTH} characters`);
   }
   return trimmed;
 }
@@ -54,7 +54,7 @@ export class SearchSpaceService {
     const result = this.compile(input.definition, input.format ?? 'GRAPHNAS');
     if (!result.ok) {
       const fields = result.errors.map((e) => ({ path: `input.definition${e.path}`, message: e.message }));
-      throw new BadInputError(`invalid search space: ${fields[0]?.path}: ${fields[0]?.message}`, fields);
+      throw new InvalidInputError(`invalid search space: ${fields[0]?.path}: ${fields[0]?.message}`, fields);
     }
     const { space } = result;
     const at = this.now();

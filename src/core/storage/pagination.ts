@@ -1,4 +1,4 @@
-import { BadInputError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 
 /** Forward keyset pagination, the Relay way: `first` items after the opaque `after` cursor. */
 export interface PageRequest {
@@ -32,20 +32,20 @@ export function decodeCursor(cursor: string, arity: number, path = 'after'): Cur
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw BadInputError.field(path, 'is not a cursor returned by this list');
+    throw InvalidInputError.field(path, 'is not a cursor returned by this list');
   }
   const ok =
     Array.isArray(key) &&
     key.length === arity &&
     key.every((part) => typeof part === 'string' || (typeof part === 'number' && !Number.isNaN(part)));
-  if (!ok) throw BadInputError.field(path, 'is not a cursor returned by this list');
+  if (!ok) throw InvalidInputError.field(path, 'is not a cursor returned by this list');
   return key as CursorKey;
 }
 
 export function pageRequest(first: number | null | undefined, after: string | null | undefined): PageRequest {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
-    throw BadInputError.field('first', `must be an integer between 0 and ${MAX_PAGE_SIZE}`);
+    throw InvalidInputError.field('first', `must be an integer between 0 and ${MAX_PAGE_SIZE}`);
   }
   return { first: size, after: after ?? null };
 }

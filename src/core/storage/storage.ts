@@ -1,3 +1,4 @@
+import type { DomainEvent, NewEvent } from '../events/topics.js';
 import type { ExperimentStatus } from '../experiments/experiment-status.js';
 import type { TrialStatus } from '../trials/trial-status.js';
 import type { Page, PageRequest } from './pagination.js';
@@ -15,7 +16,7 @@ import type {
  *
  * Everything done inside `transaction` commits or rolls back together. Inside it, use
  * only the `tx` handed in: in embedded mode a second connection would wait for this
- * transaction to end, forever.
+ * transaction to end, forever. `transaction` called on a `tx` joins it.
  */
 export interface Storage {
   readonly searchSpaces: SearchSpaceRepository;
@@ -23,7 +24,19 @@ export interface Storage {
   readonly trials: TrialRepository;
   readonly metrics: TrialMetricRepository;
   readonly checkpoints: PolicyCheckpointRepository;
-  transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
+  readonly events: EventLogRepository;
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A storage inside a transaction, the only place events come from (the transactional
+ * outbox): `emit` records an event that is written to the experiment's event log with
+ * the next gap-free id as the last act of the transaction, and handed to the event bus
+ * only after COMMIT. A rollback drops it with the data it described; a crash after the
+ * commit cannot separate them.
+ */
+export interface Transaction extends Storage {
+  emit(event: NewEvent): void;
 }
 
 type Patch<T> = { -readonly [K in keyof T]?: T[K] };
@@ -48,7 +61,12 @@ export interface ExperimentFilter {
 
 export interface ExperimentRepository {
   insert(record: ExperimentRecord): Promise<void>;
-  /** `forUpdate` takes a row lock until the transaction ends: use it for read-modify-write. */
+  /**
+   * `forUpdate` takes a row lock until the transaction ends: use it for read-modify-write.
+   * (FOR NO KEY UPDATE: it excludes other writers of the row but not the key-share locks
+   * that rows referencing it take when inserted, such as its events and trials; FOR
+   * UPDATE there deadlocks a scheduler pass against a worker's completion.)
+   */
   findById(id: string, options?: { forUpdate?: boolean }): Promise<ExperimentRecord | null>;
   list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>>;
   listIdsByStatus(statuses: readonly ExperimentStatus[]): Promise<string[]>;
@@ -66,11 +84,23 @@ export interface ExperimentRepository {
 
 export type TrialOrder = 'SEQUENCE_ASC' | 'SEQUENCE_DESC' | 'REWARD_DESC' | 'REWARD_ASC' | 'CREATED_AT_DESC';
 
+/** Trials answered from an earlier trial with the same architecture: listed with the rest, left out, or alone. */
+export type DuplicateFilter = 'INCLUDE' | 'EXCLUDE' | 'ONLY';
+
 export interface TrialFilter {
   readonly statuses?: readonly TrialStatus[] | null;
+  readonly duplicates?: DuplicateFilter | null;
 }
 
 export type TrialCounts = Readonly<Record<TrialStatus, number>>;
+
+/** Trials by status, evaluations and answered duplicates apart (one GROUP BY). */
+export interface TrialTally {
+  /** Trials evaluated for their own result. */
+  readonly evaluations: TrialCounts;
+  /** Trials answered from an earlier trial with the same architecture: no evaluation, no budget. */
+  readonly duplicates: TrialCounts;
+}
 
 export interface TrialRepository {
   insert(records: readonly TrialRecord[]): Promise<void>;
@@ -78,14 +108,12 @@ export interface TrialRepository {
   list(experimentId: string, filter: TrialFilter, order: TrialOrder, page: PageRequest): Promise<Page<TrialRecord>>;
   /** Trials in sequence order with the given statuses, for the scheduler. */
   listByStatus(experimentId: string, statuses: readonly TrialStatus[], limit?: number): Promise<TrialRecord[]>;
-  countByStatus(experimentId: string): Promise<TrialCounts>;
-  /** Best finished trial by reward (highest first for MAXIMIZE). */
+  tally(experimentId: string): Promise<TrialTally>;
+  /** Best finished evaluations by reward (highest first for MAXIMIZE); answered duplicates are not listed. */
   best(experimentId: string, direction: 'MAXIMIZE' | 'MINIMIZE', limit: number): Promise<TrialRecord[]>;
   update(id: string, patch: Patch<Omit<TrialRecord, 'id' | 'experimentId' | 'sequence' | 'createdAt'>>): Promise<void>;
-  /** Trials that used budget: not answered from another trial, not cancelled. */
-  countEvaluations(experimentId: string): Promise<number>;
-  /** The first evaluated (non-duplicate) trial with this fingerprint, in any state. */
-  findByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null>;
+  /** For each fingerprint, the first evaluated (non-duplicate) trial with it, in any state. */
+  findByFingerprints(experimentId: string, fingerprints: readonly string[]): Promise<Map<string, TrialRecord>>;
   /** Locks the oldest PENDING evaluation that no other transaction has locked (SKIP LOCKED). */
   lockNextPending(experimentId: string): Promise<TrialRecord | null>;
   /** RUNNING trials whose lease ended before `now`. */
@@ -101,6 +129,14 @@ export interface TrialMetricRepository {
   list(trialId: string, name?: string | null): Promise<TrialMetricRecord[]>;
   /** Values of `name` at `step` over the experiment's trials, for the median stopping rule. */
   valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[]): Promise<number[]>;
+}
+
+export interface EventLogRepository {
+  /** The experiment's events with ids after `afterId`, oldest first: what a resuming subscriber missed. */
+  listAfter(experimentId: string, afterId: number, limit: number): Promise<DomainEvent[]>;
+  find(experimentId: string, id: number): Promise<DomainEvent | null>;
+  /** The id of the experiment's latest event; 0 before its first. */
+  lastId(experimentId: string): Promise<number>;
 }
 
 export interface PolicyCheckpointRepository {

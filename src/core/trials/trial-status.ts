@@ -3,7 +3,10 @@ import { ConflictError } from '../errors.js';
 /**
  * `PENDING → RUNNING → SUCCEEDED | FAILED | PRUNED | CANCELLED`. A RUNNING trial whose
  * lease expired, or whose evaluation failed with retries left, goes back to PENDING.
- * A finished trial never changes again.
+ * A proposal of an architecture that was already evaluated is created PENDING like any
+ * other and answered at once from the earlier result, `PENDING → SUCCEEDED | PRUNED`,
+ * without an evaluation. A finished trial never changes again. The moves themselves
+ * (who may make which, with what) are decided in trial-transitions.ts.
  */
 export enum TrialStatus {
   PENDING = 'PENDING',
@@ -15,7 +18,7 @@ export enum TrialStatus {
 }
 
 const TRANSITIONS: Readonly<Record<TrialStatus, readonly TrialStatus[]>> = {
-  [TrialStatus.PENDING]: [TrialStatus.RUNNING, TrialStatus.CANCELLED, TrialStatus.FAILED],
+  [TrialStatus.PENDING]: [TrialStatus.RUNNING, TrialStatus.CANCELLED, TrialStatus.FAILED, TrialStatus.SUCCEEDED, TrialStatus.PRUNED],
   [TrialStatus.RUNNING]: [
     TrialStatus.PENDING,
     TrialStatus.SUCCEEDED,

@@ -17,7 +17,7 @@ export class TypeormExperimentRepository implements ExperimentRepository {
 
   findById(id: string, options: { forUpdate?: boolean } = {}): Promise<ExperimentRecord | null> {
     const q = this.em.createQueryBuilder(ExperimentEntity, 'e').where('e.id = :id', { id });
-    if (options.forUpdate) q.setLock('pessimistic_write');
+    if (options.forUpdate) q.setLock('for_no_key_update');
     return q.getOne();
   }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Page, PageRequest } from '../../core/storage/pagination.js';
 import type { TrialRecord } from '../../core/storage/records.js';
-import type { TrialCounts, TrialFilter, TrialOrder, TrialRepository } from '../../core/storage/storage.js';
+import type { TrialCounts, TrialFilter, TrialOrder, TrialRepository, TrialTally } from '../../core/storage/storage.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 import { TrialEntity } from '../entities/index.js';
 import { row } from '../entities/columns.js';
@@ -42,13 +42,15 @@ export class TypeormTrialRepository implements TrialRepository {
 
   findById(id: string, options: { forUpdate?: boolean } = {}): Promise<TrialRecord | null> {
     const q = this.em.createQueryBuilder(TrialEntity, 't').where('t.id = :id', { id });
-    if (options.forUpdate) q.setLock('pessimistic_write');
+    if (options.forUpdate) q.setLock('for_no_key_update');
     return q.getOne();
   }
 
   async list(experimentId: string, filter: TrialFilter, order: TrialOrder, page: PageRequest): Promise<Page<TrialRecord>> {
     const q = this.em.createQueryBuilder(TrialEntity, 't').where('t.experiment_id = :experimentId', { experimentId });
     if (filter.statuses && filter.statuses.length > 0) q.andWhere('t.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.duplicates === 'EXCLUDE') q.andWhere('t.duplicate_of_id IS NULL');
+    if (filter.duplicates === 'ONLY') q.andWhere('t.duplicate_of_id IS NOT NULL');
     const { columns, direction } = orderColumns(order);
     // JSON cannot carry ±Infinity, so the cursor stores them as the strings pg understands.
     const safe = columns.map((c) => ({ ...c, key: (r: TrialRecord) => jsonSafe(c.key(r)) }));
@@ -65,17 +67,21 @@ export class TypeormTrialRepository implements TrialRepository {
       .getMany();
   }
 
-  async countByStatus(experimentId: string): Promise<TrialCounts> {
+  async tally(experimentId: string): Promise<TrialTally> {
     const rows = await this.em
       .createQueryBuilder(TrialEntity, 't')
       .select('t.status', 'status')
+      .addSelect('(t.duplicate_of_id IS NOT NULL)', 'duplicate')
       .addSelect('COUNT(*)::int', 'count')
       .where('t.experiment_id = :experimentId', { experimentId })
       .groupBy('t.status')
-      .getRawMany<{ status: TrialStatus; count: number }>();
-    const counts = Object.fromEntries(Object.values(TrialStatus).map((s) => [s, 0])) as Record<TrialStatus, number>;
-    for (const row of rows) counts[row.status] = Number(row.count);
-    return counts;
+      .addGroupBy('(t.duplicate_of_id IS NOT NULL)')
+      .getRawMany<{ status: TrialStatus; duplicate: boolean; count: number }>();
+    const zero = (): Record<TrialStatus, number> => Object.fromEntries(Object.values(TrialStatus).map((s) => [s, 0])) as Record<TrialStatus, number>;
+    const evaluations = zero();
+    const duplicates = zero();
+    for (const row of rows) (row.duplicate ? duplicates : evaluations)[row.status] = Number(row.count);
+    return { evaluations: evaluations as TrialCounts, duplicates: duplicates as TrialCounts };
   }
 
   best(experimentId: string, direction: 'MAXIMIZE' | 'MINIMIZE', limit: number): Promise<TrialRecord[]> {
@@ -95,23 +101,18 @@ export class TypeormTrialRepository implements TrialRepository {
     await this.em.update(TrialEntity, { id }, row<TrialEntity>(patch));
   }
 
-  countEvaluations(experimentId: string): Promise<number> {
-    return this.em
+  async findByFingerprints(experimentId: string, fingerprints: readonly string[]): Promise<Map<string, TrialRecord>> {
+    const found = new Map<string, TrialRecord>();
+    if (fingerprints.length === 0) return found;
+    const rows = await this.em
       .createQueryBuilder(TrialEntity, 't')
       .where('t.experiment_id = :experimentId', { experimentId })
-      .andWhere('t.duplicate_of_id IS NULL')
-      .andWhere('t.status <> :cancelled', { cancelled: TrialStatus.CANCELLED })
-      .getCount();
-  }
-
-  findByFingerprint(experimentId: string, fingerprint: string): Promise<TrialRecord | null> {
-    return this.em
-      .createQueryBuilder(TrialEntity, 't')
-      .where('t.experiment_id = :experimentId', { experimentId })
-      .andWhere('t.fingerprint = :fingerprint', { fingerprint })
+      .andWhere('t.fingerprint IN (:...fingerprints)', { fingerprints: [...new Set(fingerprints)] })
       .andWhere('t.duplicate_of_id IS NULL')
       .orderBy('t.sequence', 'ASC')
-      .getOne();
+      .getMany();
+    for (const row of rows) if (!found.has(row.fingerprint)) found.set(row.fingerprint, row);
+    return found;
   }
 
   lockNextPending(experimentId: string): Promise<TrialRecord | null> {
@@ -122,7 +123,7 @@ export class TypeormTrialRepository implements TrialRepository {
       .andWhere('t.duplicate_of_id IS NULL')
       .orderBy('t.sequence', 'ASC')
       .limit(1)
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .setOnLocked('skip_locked')
       .getOne();
   }

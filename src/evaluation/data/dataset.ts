@@ -3,6 +3,7 @@
  * files) until a trial's subset is prepared, so a cached Fashion-MNIST costs 47 MB per
  * worker instead of 188 MB as float32.
  */
+import { GraphnasError } from '../../errors/index.js';
 export interface RawDataset {
   /** Row-major NHWC samples. */
   readonly x: Uint8Array | Float32Array;
@@ -32,13 +33,12 @@ export interface PreparedData {
 }
 
 /** Thrown for unreadable or inconsistent data; `source` names the file or generator. */
-export class DatasetError extends Error {
+export class DatasetError extends GraphnasError {
   constructor(
     readonly source: string,
     message: string,
   ) {
-    super(`${source}: ${message}`);
-    this.name = 'DatasetError';
+    super('BAD_USER_INPUT', `${source}: ${message}`);
   }
 }
 

@@ -2,8 +2,8 @@ import { Random } from '../../random/index.js';
 
 /**
  * Data handling (splits, shuffles, synthetic samples) draws from its own generator per
- * purpose, seeded explicitly, so a dataset split never changes because some other
- * consumer of a shared stream drew a number first.
+ * purpose, seeded explicitly (seeds come from the one derivation, src/random/seeds.ts),
+ * so a dataset split never changes because some other consumer drew a number first.
  */
 
 /** Uniform floats in [0, 1) from the project's seeded generator. */
@@ -31,14 +31,4 @@ export function shuffleInPlace<T>(items: T[] | Int32Array, rng: () => number): v
     items[i] = items[j];
     items[j] = tmp;
   }
-}
-
-/** Derives an independent 32-bit seed from a base seed and a label (stable across runs). */
-export function deriveSeed(seed: number, label: string): number {
-  let h = (Math.trunc(seed) ^ 0x811c9dc5) >>> 0;
-  for (let i = 0; i < label.length; i++) {
-    h ^= label.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerNode, LayersArchitecture } from '../../space/types.js';
 import { SeededInit } from './init.js';
+import { SeededDropout } from './seeded-dropout.js';
 
 type Tensor = tfl.SymbolicTensor;
 
@@ -155,8 +156,7 @@ function applyLayer(layer: LayerNode, x: Tensor, i: number, init: SeededInit): T
       );
     }
     case 'dropout':
-      // Unseeded on purpose: tfjs reuses a layer's seed for every call, which would drop the same units in every batch.
-      return apply(tfl.layers.dropout({ rate: layer.rate, name }), x);
+      return apply(new SeededDropout({ rate: layer.rate, seed: init.dropoutSeed(), name }), x);
     case 'identity':
       return x;
   }

@@ -2,6 +2,7 @@
  * The tabular evaluator's configuration, checked when an experiment is created (shape
  * only; whether the columns exist is checked when the table is first loaded).
  */
+import { InvalidInputError, IssueList, type Issue } from '../../errors/index.js';
 import type { EvaluatorConfig } from '../evaluator.js';
 import { defaultTablePath } from './package-root.js';
 
@@ -31,47 +32,63 @@ export interface ResolvedTabularConfig {
   readonly extraColumns: readonly string[];
 }
 
-export class TabularConfigError extends Error {
-  override readonly name = 'TabularConfigError';
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(`${path}: ${message}`);
+/** Every problem of a tabular configuration at once; paths are relative to the options. */
+export class TabularConfigError extends InvalidInputError {
+  constructor(issues: readonly Issue[]) {
+    super('invalid tabular config', issues);
+  }
+
+  static at(path: string, message: string): TabularConfigError {
+    return new TabularConfigError([{ path, message }]);
   }
 }
 
 const KEYS = ['type', 'table', 'keyColumn', 'rewardColumn', 'testColumn', 'extraColumns'];
 
-function nonEmptyString(config: Readonly<Record<string, unknown>>, key: string): string | undefined {
+/** A benchmark's held-out split: reported beside the reward, never searched on (that would leak the test set into the search). */
+export function isTestColumn(column: string): boolean {
+  return /(^|[-_])test$/i.test(column);
+}
+
+function nonEmptyString(config: Readonly<Record<string, unknown>>, key: string, issues: IssueList): string | undefined {
   const value = config[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') throw new TabularConfigError(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.trim() === '') {
+    issues.add(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
+    return undefined;
+  }
   return value;
 }
 
 export function resolveTabularConfig(config: EvaluatorConfig | TabularEvaluatorConfig): ResolvedTabularConfig {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TabularConfigError('', 'must be an object');
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw TabularConfigError.at('', 'must be an object');
   const raw = config as Readonly<Record<string, unknown>>;
-  if (raw.type !== 'tabular') throw new TabularConfigError('type', `must be "tabular", got ${JSON.stringify(raw.type)}`);
+  const issues = new IssueList();
+  if (raw.type !== 'tabular') issues.add('type', `must be "tabular", got ${JSON.stringify(raw.type)}`);
   for (const key of Object.keys(raw)) {
-    if (!KEYS.includes(key)) throw new TabularConfigError(key, `unknown option; expected one of ${KEYS.join(', ')}`);
+    if (!KEYS.includes(key)) issues.add(key, `unknown option; expected one of ${KEYS.join(', ')}`);
   }
-  let testColumn: string | null | undefined;
-  if (raw.testColumn === null) testColumn = null;
-  else testColumn = nonEmptyString(raw, 'testColumn');
+  const testColumn = raw.testColumn === null ? null : nonEmptyString(raw, 'testColumn', issues);
   const extra = raw.extraColumns ?? [];
-  if (!Array.isArray(extra)) throw new TabularConfigError('extraColumns', 'must be an array of column names');
-  extra.forEach((c, i) => {
-    if (typeof c !== 'string' || c.trim() === '') throw new TabularConfigError(`extraColumns[${i}]`, `must be a non-empty string, got ${JSON.stringify(c)}`);
-  });
-  return {
-    table: nonEmptyString(raw, 'table') ?? defaultTablePath(),
-    keyColumn: nonEmptyString(raw, 'keyColumn') ?? 'cellstr',
-    rewardColumn: nonEmptyString(raw, 'rewardColumn') ?? 'cifar10-val',
+  if (!Array.isArray(extra)) issues.add('extraColumns', 'must be an array of column names');
+  else {
+    extra.forEach((c, i) => {
+      if (typeof c !== 'string' || c.trim() === '') issues.add(`extraColumns[${i}]`, `must be a non-empty string, got ${JSON.stringify(c)}`);
+    });
+  }
+  const rewardColumn = nonEmptyString(raw, 'rewardColumn', issues) ?? 'cifar10-val';
+  if (isTestColumn(rewardColumn)) {
+    issues.add('rewardColumn', `${JSON.stringify(rewardColumn)} is a test split: it is only reported, never the reward (use the matching validation column)`);
+  }
+  const resolved = {
+    table: nonEmptyString(raw, 'table', issues) ?? defaultTablePath(),
+    keyColumn: nonEmptyString(raw, 'keyColumn', issues) ?? 'cellstr',
+    rewardColumn,
     testColumn,
-    extraColumns: extra as string[],
+    extraColumns: Array.isArray(extra) ? (extra as string[]) : [],
   };
+  if (!issues.isEmpty) throw new TabularConfigError(issues.issues);
+  return resolved;
 }
 
 /** `cifar10-val` → `cifar10-test`; undefined when the name has no validation suffix. */

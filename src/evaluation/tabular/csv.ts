@@ -3,9 +3,12 @@
  * quotes. Benchmark tables are machine-written, but a user's own table may quote its
  * architecture strings, so quoting is handled rather than splitting on commas.
  */
+import { GraphnasError } from '../../errors/index.js';
 
-export class CsvSyntaxError extends Error {
-  override readonly name = 'CsvSyntaxError';
+export class CsvSyntaxError extends GraphnasError {
+  constructor(message: string) {
+    super('BAD_USER_INPUT', message);
+  }
 }
 
 /** Rows of fields; blank lines are skipped; a trailing newline is optional. */

@@ -8,17 +8,18 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { GraphnasError } from '../../errors/index.js';
 import { parseCsv } from './csv.js';
 
 const gunzipAsync = promisify(gunzip);
 
-export class TableError extends Error {
-  override readonly name = 'TableError';
+/** A metric table that cannot be read or is inconsistent. */
+export class TableError extends GraphnasError {
   constructor(
     readonly table: string,
     message: string,
   ) {
-    super(`${table}: ${message}`);
+    super('BAD_USER_INPUT', `${table}: ${message}`);
   }
 }
 

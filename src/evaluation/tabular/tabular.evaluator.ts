@@ -4,17 +4,18 @@
  * column and metric columns. Costs microseconds, so strategies can be compared over
  * thousands of searches (bench/search.ts) on the same footing as real training.
  */
+import { GraphnasError } from '../../errors/index.js';
 import type { EvaluationRequest, EvaluationResult, Evaluator, EvaluatorConfig } from '../evaluator.js';
 import { resolveTabularConfig, TabularConfigError, testColumnFor, type ResolvedTabularConfig, type TabularEvaluatorConfig } from './config.js';
 import { loadMetricTable, type MetricTable } from './table.js';
 
-export class UnknownArchitectureError extends Error {
-  override readonly name = 'UnknownArchitectureError';
+/** The table has no row for the architecture: the space and the table do not match. */
+export class UnknownArchitectureError extends GraphnasError {
   constructor(
     readonly label: string,
     table: MetricTable,
   ) {
-    super(`architecture ${JSON.stringify(label)} is not in ${table.path} (${table.size} rows keyed by ${table.keyColumn}); a tabular evaluator only scores architectures its table lists`);
+    super('BAD_USER_INPUT', `architecture ${JSON.stringify(label)} is not in ${table.path} (${table.size} rows keyed by ${table.keyColumn}); a tabular evaluator only scores architectures its table lists`);
   }
 }
 
@@ -47,7 +48,7 @@ export class TabularEvaluator implements Evaluator {
     const { rewardColumn, extraColumns } = this.config;
     const table = await loadMetricTable(this.config.table, this.config.keyColumn);
     const missing = (path: string, column: string): TabularConfigError =>
-      new TabularConfigError(path, `column ${JSON.stringify(column)} is not in ${table.path} (metric columns: ${table.columns.filter((c) => table.hasColumn(c)).join(', ')})`);
+      TabularConfigError.at(path, `column ${JSON.stringify(column)} is not in ${table.path} (metric columns: ${table.columns.filter((c) => table.hasColumn(c)).join(', ')})`);
     if (!table.hasColumn(rewardColumn)) throw missing('rewardColumn', rewardColumn);
     extraColumns.forEach((c, i) => {
       if (!table.hasColumn(c)) throw missing(`extraColumns[${i}]`, c);
@@ -60,7 +61,7 @@ export class TabularEvaluator implements Evaluator {
       testColumn = this.config.testColumn;
       if (testColumn !== null && !table.hasColumn(testColumn)) throw missing('testColumn', testColumn);
     }
-    if (testColumn === rewardColumn) throw new TabularConfigError('testColumn', 'must differ from rewardColumn: a held-out metric is never the reward');
+    if (testColumn === rewardColumn) throw TabularConfigError.at('testColumn', 'must differ from rewardColumn: a held-out metric is never the reward');
     return { table, testColumn };
   }
 

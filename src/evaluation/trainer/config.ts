@@ -1,27 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { DATASET_SOURCES, type DatasetSource } from '../data/source.js';
+import type { Constraint, ConstraintMetric } from '../constraints.js';
 import { EvaluatorConfigError, type ConfigIssue } from './errors.js';
+
+export type { Constraint, ConstraintMetric } from '../constraints.js';
 
 /** The search-space language's optimizer names; all map to tfjs optimizers. */
 export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'rmsprop', 'adagrad', 'adamax', 'adadelta'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
-export type ConstraintMetric = 'params' | 'flops' | 'latencyMs';
 /** How the learning rate moves over a run's steps: held, or decayed to zero by its last step. */
 export const SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
-
-/**
- * `soft`: MnasNet's reward `acc × (value / target)^weight` (weight ≈ -0.07, applied on
- * both sides of the target as in the paper's soft variant). `hard`: reward 0 when the
- * value exceeds the target; params, FLOPs and latency are known before training, so such
- * a child is not trained at all.
- */
-export interface Constraint {
-  readonly metric: ConstraintMetric;
-  readonly target: number;
-  readonly mode: 'soft' | 'hard';
-  readonly weight: number;
-}
 
 /** The knobs of one proxy training run; plain JSON, sent to worker threads as is. */
 export interface ProxyConfig {
@@ -41,8 +30,10 @@ export interface ProxyConfig {
   readonly measureLatency: boolean;
 }
 
-export interface TfjsTrainerConfig extends ProxyConfig {
+export interface TfjsTrainerConfig extends Omit<ProxyConfig, 'splitSeed'> {
   readonly type: 'tfjs-trainer';
+  /** Null: the experiment's data seed, so the split follows the experiment's seed like everything else. */
+  readonly splitSeed: number | null;
   readonly workers: number;
   /** `auto` picks the fastest available; `GRAPHNAS_TF_BACKEND` overrides either way. */
   readonly backend: string;
@@ -103,7 +94,7 @@ export function parseTfjsTrainerConfig(input: unknown): TfjsTrainerConfig {
     type: 'tfjs-trainer',
     dataset: parseDataset(o.dataset, issues),
     validationFraction: v.number('validationFraction', PROXY_DEFAULTS.validationFraction, (x) => x > 0 && x < 1, 'a number in (0, 1)'),
-    splitSeed: v.integer('splitSeed', PROXY_DEFAULTS.splitSeed, 0),
+    splitSeed: v.optionalInteger('splitSeed', undefined, 0) ?? null,
     epochs: v.integer('epochs', PROXY_DEFAULTS.epochs, 1),
     trainSubset: v.optionalInteger('trainSubset', PROXY_DEFAULTS.trainSubset, 1),
     valSubset: v.optionalInteger('valSubset', PROXY_DEFAULTS.valSubset, 1),
@@ -124,9 +115,10 @@ export function parseTfjsTrainerConfig(input: unknown): TfjsTrainerConfig {
   return config;
 }
 
-/** The proxy part of a full config (what a worker needs). */
-export function proxyOf(config: TfjsTrainerConfig): ProxyConfig {
-  const { dataset, validationFraction, splitSeed, epochs, trainSubset, valSubset, resolution, batchSize, optimizer, learningRate, schedule, reward, measureLatency } = config;
+/** The proxy part of a full config (what a worker needs), with the experiment's data seed where the config names none. */
+export function proxyOf(config: TfjsTrainerConfig, dataSeed: number): ProxyConfig {
+  const splitSeed = config.splitSeed ?? dataSeed;
+  const { dataset, validationFraction, epochs, trainSubset, valSubset, resolution, batchSize, optimizer, learningRate, schedule, reward, measureLatency } = config;
   return { dataset, validationFraction, splitSeed, epochs, trainSubset, valSubset, resolution, batchSize, optimizer, learningRate, schedule, reward, measureLatency };
 }
 

@@ -1,24 +1,22 @@
-/** One problem in an evaluator config, located by a dotted path such as `constraints.0.target`. */
-export interface ConfigIssue {
-  readonly path: string;
-  readonly message: string;
-}
+import { GraphnasError, InvalidInputError, type Issue } from '../../errors/index.js';
 
-/** All problems of a config at once, so a user fixes them in one round trip. */
-export class EvaluatorConfigError extends Error {
+/** One problem in an evaluator config, located by a dotted path such as `constraints.0.target`. */
+export type ConfigIssue = Issue;
+
+/** All problems of a config at once, so a user fixes them in one round trip; paths are relative to the options. */
+export class EvaluatorConfigError extends InvalidInputError {
   constructor(
     readonly evaluatorType: string,
-    readonly issues: readonly ConfigIssue[],
+    issues: readonly ConfigIssue[],
   ) {
-    super(`invalid ${evaluatorType} config: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`);
-    this.name = 'EvaluatorConfigError';
+    super(`invalid ${evaluatorType} config`, issues);
   }
 }
 
 /** A trial stopped because its AbortSignal fired; named like the DOM's so callers can test `err.name`. */
-export class TrialAbortedError extends Error {
+export class TrialAbortedError extends GraphnasError {
   constructor(message = 'trial aborted') {
-    super(message);
+    super('CONFLICT', message);
     this.name = 'AbortError';
   }
 }
@@ -27,10 +25,8 @@ export class TrialAbortedError extends Error {
  * The worker thread running a trial died (native crash, out of memory, process.exit).
  * Retryable: the next attempt gets a fresh worker, and the crash may not repeat.
  */
-export class WorkerCrashedError extends Error {
-  readonly retryable = true;
+export class WorkerCrashedError extends GraphnasError {
   constructor(message: string) {
-    super(message);
-    this.name = 'WorkerCrashedError';
+    super('UNAVAILABLE', message, { retryable: true });
   }
 }

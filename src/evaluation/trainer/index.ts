@@ -1,7 +1,6 @@
 export * from './config.js';
 export * from './errors.js';
 export * from './optimizer.js';
-export * from './reward.js';
 export * from './warm-start.js';
 export * from './train.js';
 export * from './run-trial.js';

@@ -4,8 +4,8 @@ import { prepareData } from '../data/prepare.js';
 import { buildChildNetwork } from '../model/build.js';
 import { modelCost } from '../model/cost.js';
 import { measureLatency } from '../model/latency.js';
+import { violatedHardConstraint } from '../constraints.js';
 import type { Constraint, ProxyConfig } from './config.js';
-import { constrainedReward, violatesHardConstraint } from './reward.js';
 import { trainModel } from './train.js';
 import { applyWarmStart, extractWeights, type DonorWeights } from './warm-start.js';
 
@@ -13,6 +13,7 @@ import { applyWarmStart, extractWeights, type DonorWeights } from './warm-start.
 export interface TrialJob {
   readonly trialId: string;
   readonly architecture: Architecture;
+  /** The trial's seed: weight initialisation, dropout and shuffling each derive their own stream from it (src/random/seeds.ts). */
   readonly seed: number;
   readonly proxy: ProxyConfig;
   readonly constraints: readonly Constraint[];
@@ -34,8 +35,10 @@ export interface TrialHooks {
 /**
  * One proxy evaluation: build, cost, latency, then (unless a hard constraint already
  * rules the child out) warm start, train and score. Architecture hyperparameters win
- * over the proxy's optimizer, learning rate and batch size. Runs in a worker thread in
- * production and in-process in tests; the model is disposed on every path.
+ * over the proxy's optimizer, learning rate and batch size. The reward is the accuracy
+ * itself: constraints are folded in by the experiment's finish rule, which sees params,
+ * FLOPs and latency here. Runs in a worker thread in production and in-process in tests;
+ * the model is disposed on every path.
  */
 export async function runTrial(job: TrialJob, hooks: TrialHooks): Promise<TrialOutcome> {
   const { proxy, architecture: arch } = job;
@@ -54,7 +57,7 @@ export async function runTrial(job: TrialJob, hooks: TrialHooks): Promise<TrialO
     }
     const common = { params: cost.params, flops: cost.flops, latencyMs: latency?.batch1Ms };
 
-    const violated = violatesHardConstraint(job.constraints, costValues);
+    const violated = violatedHardConstraint(job.constraints, costValues);
     if (violated) {
       return { result: { ...common, reward: 0, metrics: { ...base, accuracy: 0, epochs: 0, [`violates_${violated.metric}`]: 1 } } };
     }
@@ -95,7 +98,7 @@ export async function runTrial(job: TrialJob, hooks: TrialHooks): Promise<TrialO
       warm_started_layers: warmStarted,
     };
     return {
-      result: { ...common, reward: constrainedReward(accuracy, job.constraints, costValues), metrics },
+      result: { ...common, reward: accuracy, metrics },
       weights: job.returnWeights ? extractWeights(model) : undefined,
     };
   } finally {

@@ -48,7 +48,7 @@ export class TfjsTrainerEvaluator implements Evaluator {
         trialId: request.trialId,
         architecture: request.architecture,
         seed: request.seed,
-        proxy: proxyOf(config),
+        proxy: proxyOf(config, request.dataSeed),
         constraints: config.constraints,
         donor: config.warmStart ? this.donor?.weights : undefined,
         returnWeights: config.warmStart,

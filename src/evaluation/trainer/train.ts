@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { MetricPoint } from '../evaluator.js';
 import type { PreparedData, Split } from '../data/dataset.js';
+import { trialStreams } from '../../random/index.js';
 import { createRng, shuffleInPlace } from '../data/prng.js';
 import type { Schedule } from './config.js';
 import { createOptimizer, scheduledLearningRate, setLearningRate } from './optimizer.js';
@@ -14,6 +15,7 @@ export interface TrainSettings {
   readonly learningRate: number;
   /** Absent: constant. */
   readonly schedule?: Schedule;
+  /** The trial's seed; batches are shuffled by its `shuffle` stream. */
   readonly seed: number;
 }
 
@@ -44,7 +46,7 @@ export async function trainModel(model: tfl.LayersModel, data: PreparedData, set
   const xTrain = tf.tensor4d(data.train.x, [data.train.count, h, w, c]);
   const yTrain = tf.tensor1d(data.train.y, 'int32');
   const optimizer = createOptimizer(settings.optimizer, settings.learningRate);
-  const rng = createRng(settings.seed);
+  const rng = createRng(trialStreams(settings.seed).shuffle);
   const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
   const history: EpochResult[] = [];
   const schedule = settings.schedule ?? 'constant';

@@ -13,6 +13,8 @@ export const TrialOrder = {
   CREATED_AT_DESC: 'CREATED_AT_DESC',
 } as const;
 
+export const DuplicateFilter = { INCLUDE: 'INCLUDE', EXCLUDE: 'EXCLUDE', ONLY: 'ONLY' } as const;
+
 registerEnumType(ExperimentStatus, { name: 'ExperimentStatus', description: 'CREATED → RUNNING ⇄ PAUSED → SUCCEEDED | FAILED | CANCELLED' });
 registerEnumType(EndReason, { name: 'EndReason', description: 'Why an experiment ended.' });
 registerEnumType(TrialStatus, {
@@ -23,3 +25,7 @@ registerEnumType(SpaceKind, { name: 'SpaceKind', description: 'The shape of a se
 registerEnumType(SpaceFormat, { name: 'SpaceFormat', description: 'GRAPHNAS: our own language; NNI: an NNI search-space JSON, converted.' });
 registerEnumType(ObjectiveDirection, { name: 'ObjectiveDirection' });
 registerEnumType(TrialOrder, { name: 'TrialOrder' });
+registerEnumType(DuplicateFilter, {
+  name: 'DuplicateFilter',
+  description: 'Trials answered from an earlier trial with the same architecture (no evaluation, no budget): listed with the rest, left out, or alone.',
+});

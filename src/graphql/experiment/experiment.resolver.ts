@@ -4,11 +4,12 @@ import { Topic, type PolicyUpdate as PolicyUpdateRecord } from '../../core/event
 import type { Services } from '../../core/services.js';
 import { pageRequest } from '../../core/storage/pagination.js';
 import type { ExperimentRecord, SearchSpaceRecord, TrialRecord } from '../../core/storage/records.js';
-import type { TrialOrder as TrialOrderValue } from '../../core/storage/storage.js';
+import type { DuplicateFilter as DuplicateFilterValue, TrialOrder as TrialOrderValue } from '../../core/storage/storage.js';
+import { allTrials, sum } from '../../core/trials/tally.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 import { Connection, toConnection, type ConnectionShape } from '../common/connection.js';
 import type { GraphQLContext } from '../common/context.js';
-import { TrialOrder } from '../common/enums.js';
+import { DuplicateFilter, TrialOrder } from '../common/enums.js';
 import { SearchSpace } from '../search-space/search-space.type.js';
 import { Trial } from '../trial/trial.type.js';
 import { CreateExperimentInput, ExperimentsArgs, UpdateExperimentInput } from './experiment.input.js';
@@ -80,8 +81,10 @@ export class ExperimentResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Arg('status', () => [TrialStatus], { nullable: true }) status: TrialStatus[] | null,
     @Arg('orderBy', () => TrialOrder, { defaultValue: 'SEQUENCE_ASC' }) orderBy: TrialOrderValue,
+    @Arg('duplicates', () => DuplicateFilter, { defaultValue: 'INCLUDE', description: 'EXCLUDE lists evaluations only, as the leaderboard does.' })
+    duplicates: DuplicateFilterValue,
   ): Promise<ConnectionShape<TrialRecord>> {
-    return toConnection(await this.services.trials.list(experiment.id, { statuses: status }, orderBy, pageRequest(first, after)));
+    return toConnection(await this.services.trials.list(experiment.id, { statuses: status, duplicates }, orderBy, pageRequest(first, after)));
   }
 
   @FieldResolver(() => Trial, { nullable: true, description: 'The finished trial with the best reward so far.' })
@@ -111,9 +114,18 @@ export class ExperimentResolver {
 
   @FieldResolver(() => TrialCounts)
   async trialCounts(@Root() experiment: ExperimentRecord): Promise<TrialCounts> {
-    const c = await this.services.experiments.trialCounts(experiment.id);
-    const total = Object.values(c).reduce((a, b) => a + b, 0);
-    return { pending: c.PENDING, running: c.RUNNING, succeeded: c.SUCCEEDED, failed: c.FAILED, pruned: c.PRUNED, cancelled: c.CANCELLED, total };
+    const tally = await this.services.experiments.tally(experiment.id);
+    const c = allTrials(tally);
+    return {
+      pending: c.PENDING,
+      running: c.RUNNING,
+      succeeded: c.SUCCEEDED,
+      failed: c.FAILED,
+      pruned: c.PRUNED,
+      cancelled: c.CANCELLED,
+      total: sum(c),
+      duplicates: sum(tally.duplicates),
+    };
   }
 
   @Subscription(() => Experiment, {

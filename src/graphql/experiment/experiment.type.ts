@@ -52,7 +52,8 @@ export class EarlyStopping {
 @ObjectType()
 export class ExperimentProgress {
   @Field(() => Int, { description: 'Trials that used budget so far (started or finished).' }) evaluations!: number;
-  @Field(() => Int) finishedEvaluations!: number;
+  @Field(() => Int, { description: 'Evaluations with a final outcome (succeeded, failed or pruned); answered duplicates are not evaluations.' })
+  finishedEvaluations!: number;
   @Field(() => Int) maxTrials!: number;
   @Field(() => Float, { description: 'finishedEvaluations / maxTrials' }) fraction!: number;
   @Field(() => Float) elapsedSeconds!: number;
@@ -76,7 +77,7 @@ export class PolicyUpdate {
   @Field() createdAt!: Date;
 }
 
-@ObjectType({ description: 'Trials per status.' })
+@ObjectType({ description: 'Trials per status, answered duplicates included (`duplicates` says how many there are).' })
 export class TrialCounts {
   @Field(() => Int) pending!: number;
   @Field(() => Int) running!: number;
@@ -85,6 +86,7 @@ export class TrialCounts {
   @Field(() => Int) pruned!: number;
   @Field(() => Int) cancelled!: number;
   @Field(() => Int) total!: number;
+  @Field(() => Int, { description: 'Trials answered from an earlier trial with the same architecture: no evaluation, no budget.' }) duplicates!: number;
 }
 
 @ObjectType()

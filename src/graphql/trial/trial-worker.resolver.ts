@@ -72,6 +72,6 @@ export class TrialWorkerResolver {
     @Arg('retryable', { defaultValue: false }) retryable: boolean,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | null,
   ): Promise<TrialRecord> {
-    return this.services.trials.failFromWorker(trialId, error, retryable, workerId);
+    return this.services.trials.fail(trialId, error, retryable, workerId);
   }
 }

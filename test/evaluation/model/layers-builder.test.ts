@@ -32,7 +32,7 @@ test('a plain CNN: same padding, flatten before dense, one logit per class', () 
 test('spatial layers after the network went flat are identity; pooling a 1×1 map is identity', () => {
   const m = buildLayersModel(layers([maxPool(2, 2), maxPool(2, 2), maxPool(2, 2), dense(6), conv(8), avgPool(), depthwise(), dropout(0.2)]), [4, 4, 2], 3, 1);
   // 4 → 2 → 1, then the third pool sees a 1×1 map and is skipped.
-  assert.deepEqual(layerNames(m), ['InputLayer', 'MaxPooling2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'Dense']);
+  assert.deepEqual(layerNames(m), ['InputLayer', 'MaxPooling2D', 'MaxPooling2D', 'Flatten', 'Dense', 'GraphnasSeededDropout', 'Dense']);
   assert.deepEqual(outputOf(m, [4, 4, 2]), [2, 3]);
   m.dispose();
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EvaluatorConfigError } from '../../../src/evaluation/trainer/errors.js';
-import { PROXY_DEFAULTS, defaultWorkers, parseTfjsTrainerConfig } from '../../../src/evaluation/trainer/config.js';
+import { PROXY_DEFAULTS, defaultWorkers, parseTfjsTrainerConfig, proxyOf } from '../../../src/evaluation/trainer/config.js';
 import { TfjsTrainerEvaluator } from '../../../src/evaluation/trainer/tfjs-trainer.js';
 
 test('defaults fill an empty config', () => {
@@ -45,9 +45,18 @@ test('every problem is reported at once, with its field path', () => {
   assert.deepEqual(paths, [
     'batchSize', 'constraints.0.metric', 'constraints.0.mode', 'constraints.0.target', 'dataset.labels', 'epoch', 'epochs', 'optimizer', 'reward', 'schedule',
   ]);
-  assert.match(error.message, /schedule: must be one of constant, linear, cosine, got "step"/);
-  assert.match(error.message, /^invalid tfjs-trainer config: .*epochs: must be an integer ≥ 1, got 0/);
-  assert.match(error.message, /optimizer: must be one of adam, sgd, momentum, rmsprop, adagrad, adamax, adadelta, got "lbfgs"/);
+  const says = (path: string): string | undefined => error.issues.find((i) => i.path === path)?.message;
+  assert.equal(says('schedule'), 'must be one of constant, linear, cosine, got "step"');
+  assert.equal(says('epochs'), 'must be an integer ≥ 1, got 0');
+  assert.equal(says('optimizer'), 'must be one of adam, sgd, momentum, rmsprop, adagrad, adamax, adadelta, got "lbfgs"');
+  assert.match(error.message, /^invalid tfjs-trainer config: \S+: .* \(and 9 more\)$/);
   assert.throws(() => new TfjsTrainerEvaluator({ type: 'tfjs-trainer', dataset: { source: 'mnist' } }), /dataset\.source: must be one of fashion-mnist, idx, csv, synthetic/);
-  assert.throws(() => parseTfjsTrainerConfig('fast'), /\(root\): must be an object/);
+  assert.throws(() => parseTfjsTrainerConfig('fast'), /^EvaluatorConfigError: invalid tfjs-trainer config: must be an object$/);
+});
+
+test('the data split follows the experiment\'s data seed unless the options name one', () => {
+  assert.equal(parseTfjsTrainerConfig({}).splitSeed, null);
+  assert.equal(proxyOf(parseTfjsTrainerConfig({}), 77).splitSeed, 77);
+  assert.equal(proxyOf(parseTfjsTrainerConfig({ splitSeed: 3 }), 77).splitSeed, 3);
+  assert.throws(() => parseTfjsTrainerConfig({ splitSeed: -1 }), /splitSeed/);
 });

@@ -35,6 +35,7 @@ function request(trialId: string, architecture: Architecture, opts: { signal?: A
     actions: [],
     label: trialId,
     seed: 1,
+    dataSeed: 0,
     signal: opts.signal ?? new AbortController().signal,
     report: opts.report ?? (() => undefined),
   };

@@ -45,7 +45,7 @@ test('the main thread answers HTTP promptly while two trainings run in the pool'
   try {
     const started = performance.now();
     const req = (id: string, architecture: typeof SMALL_CNN) => ({
-      trialId: id, architecture, actions: [], label: id, seed: 1, signal: new AbortController().signal, report: () => undefined,
+      trialId: id, architecture, actions: [], label: id, seed: 1, dataSeed: 0, signal: new AbortController().signal, report: () => undefined,
     });
     const trainings = Promise.all([ev.evaluate(req('a', SMALL_CNN)), ev.evaluate(req('b', layers([conv(16), maxPool(), conv(16), dense(16)])))]);
     const delay = monitorEventLoopDelay({ resolution: 5 });

@@ -55,6 +55,15 @@ test("reward 'final' uses the last epoch; the same seed reproduces the result", 
   assert.deepEqual(a.result.metrics.val_loss, b.result.metrics.val_loss);
 });
 
+test('dropout masks come from the trial seed: the same seed trains the same way, another seed differently', async () => {
+  const withDropout = layers([conv(4), maxPool(), dropout(0.5), dense(16), dropout(0.5)]);
+  const train = async (seed: number) => (await runTrial(job(withDropout, { seed }, { epochs: 2 }), quiet)).result.metrics;
+  const [a, b, c] = [await train(3), await train(3), await train(4)];
+  assert.equal(a.train_loss, b.train_loss, 'same seed, same masks, same loss');
+  assert.equal(a.val_loss, b.val_loss);
+  assert.notEqual(a.train_loss, c.train_loss);
+});
+
 test("the architecture's hyperparameters override the proxy's", async () => {
   let checks = 0;
   const counting = { shouldStop: () => (checks++, false), report: () => undefined };

@@ -1,0 +1,29 @@
+import { bestOf } from '../objective/objective.js';
+import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
+import type { Storage } from '../storage/storage.js';
+import { TrialStatus } from '../trials/trial-status.js';
+import { medianStoppingRule } from './median-stopping.js';
+
+/** Why and with what a trial is stopped: it becomes PRUNED with its best value so far as reward. */
+export interface StopVerdict {
+  readonly reward: number;
+  readonly finalMetrics: Readonly<Record<string, number>>;
+  readonly reason: string;
+}
+
+/**
+ * Applies the experiment's early-stopping rule to a trial that just reported `name` at
+ * `step` (within the reporting transaction, so it sees that report). The rules themselves
+ * are pure functions beside this file.
+ */
+export async function earlyStopVerdict(tx: Storage, experiment: ExperimentRecord, trial: TrialRecord, name: string, step: number): Promise<StopVerdict | null> {
+  const rule = experiment.earlyStopping;
+  if (rule === null || rule.metric !== name) return null;
+  const { direction } = experiment.objective;
+  const own = (await tx.metrics.list(trial.id, name)).filter((m) => m.step <= step).map((m) => m.value);
+  if (own.length === 0) return null;
+  const best = bestOf(direction, own);
+  const completed = await tx.metrics.valuesAtStep(experiment.id, name, step, [TrialStatus.SUCCEEDED]);
+  const decision = medianStoppingRule(rule, direction, step, best, completed);
+  return decision.stop ? { reward: best, finalMetrics: { [name]: best }, reason: decision.reason } : null;
+}

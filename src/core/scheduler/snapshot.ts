@@ -1,0 +1,55 @@
+import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
+import type { Storage, TrialTally } from '../storage/storage.js';
+import { TrialStatus } from '../trials/trial-status.js';
+
+/** Everything one scheduler pass decides from, read once at its start (Katib's shape: snapshot → plan → apply). */
+export interface PassSnapshot {
+  readonly experiment: ExperimentRecord;
+  readonly tally: TrialTally;
+  /** Finished trials whose result the strategy has not consumed, in sequence order. */
+  readonly unobserved: readonly TrialRecord[];
+  readonly best: TrialRecord | null;
+  /** RUNNING trials whose lease ran out, or whose holder is known to be gone. */
+  readonly lost: readonly LostTrial[];
+  readonly now: Date;
+}
+
+export interface LostTrial {
+  readonly trial: TrialRecord;
+  readonly reason: string;
+  /** False when the holder was our own dead predecessor: the trial is not to blame. */
+  readonly countAttempt: boolean;
+}
+
+export interface SnapshotOptions {
+  readonly now: Date;
+  /** Trials this process is evaluating: their leases are renewed by us, whatever the clock says. */
+  readonly ours: (trialId: string) => boolean;
+  /**
+   * Embedded mode's first pass: a RUNNING trial held by another in-process worker id was
+   * our predecessor's, which died with its process; it goes back at once, without
+   * counting an attempt (a restart slower than the lease must not fail it).
+   */
+  readonly predecessor: ((workerId: string) => boolean) | null;
+}
+
+export async function readSnapshot(storage: Storage, experimentId: string, options: SnapshotOptions): Promise<PassSnapshot | null> {
+  const experiment = await storage.experiments.findById(experimentId);
+  if (experiment === null) return null;
+  const [tally, unobserved, best, running] = await Promise.all([
+    storage.trials.tally(experimentId),
+    storage.trials.listUnobserved(experimentId),
+    storage.trials.best(experimentId, experiment.objective.direction, 1),
+    options.predecessor ? storage.trials.listByStatus(experimentId, [TrialStatus.RUNNING]) : storage.trials.listExpiredLeases(experimentId, options.now),
+  ]);
+  const lost: LostTrial[] = [];
+  for (const trial of running) {
+    if (options.ours(trial.id)) continue;
+    if (options.predecessor && trial.workerId !== null && options.predecessor(trial.workerId)) {
+      lost.push({ trial, reason: 'the previous server process stopped', countAttempt: false });
+    } else if (trial.leaseExpiresAt !== null && trial.leaseExpiresAt < options.now) {
+      lost.push({ trial, reason: `lease of ${trial.workerId ?? 'its worker'} expired`, countAttempt: true });
+    }
+  }
+  return { experiment, tally, unobserved, best: best[0] ?? null, lost, now: options.now };
+}
