@@ -23,6 +23,19 @@ export interface Config {
   readonly schedulerResyncMs: number;
   /** Testing only: the process SIGKILLs itself after this many commits that emitted events. */
   readonly faultKillAfterCommits: number | null;
+  /** `auto`: keys (or OIDC) required, except on loopback before the first key exists; `on`; `off`. */
+  readonly auth: 'auto' | 'on' | 'off';
+  /** An admin token installed (as its hash) at start: how a container gets its first key. */
+  readonly adminKey: string | null;
+  readonly oidc: OidcConfig | null;
+}
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUri: string | null;
+  readonly roleClaim: string;
+  readonly projectClaim: string;
 }
 
 export class ConfigError extends Error {}
@@ -39,12 +52,43 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function adminKey(env: Env): string | null {
+  const raw = env.GRAPHNAS_ADMIN_KEY || null;
+  // The same shape as the keys graphnas makes (gnk_ + 43 characters of base64url).
+  if (raw !== null && !/^gnk_[A-Za-z0-9_-]{32,}$/.test(raw)) {
+    throw new ConfigError('GRAPHNAS_ADMIN_KEY must look like a graphnas key: gnk_ followed by at least 32 base64url characters (graphnas keys create prints one)');
+  }
+  return raw;
+}
+
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (['1', 'on', 'true', 'yes'].includes(raw)) return true;
   if (['0', 'off', 'false', 'no'].includes(raw)) return false;
   throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+}
+
+function oidcConfig(env: Env): OidcConfig | null {
+  const issuer = env.GRAPHNAS_OIDC_ISSUER || null;
+  if (issuer === null) return null;
+  if (!/^https?:\/\//.test(issuer)) throw new ConfigError(`GRAPHNAS_OIDC_ISSUER must be an http(s) URL, got "${issuer}"`);
+  const audience = env.GRAPHNAS_OIDC_AUDIENCE || '';
+  if (audience === '') throw new ConfigError('GRAPHNAS_OIDC_AUDIENCE is required with GRAPHNAS_OIDC_ISSUER: tokens are only accepted for this audience');
+  return {
+    issuer,
+    audience,
+    jwksUri: env.GRAPHNAS_OIDC_JWKS_URI || null,
+    roleClaim: env.GRAPHNAS_OIDC_ROLE_CLAIM || 'graphnas_role',
+    projectClaim: env.GRAPHNAS_OIDC_PROJECT_CLAIM || 'graphnas_project',
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -74,5 +118,8 @@ export function loadConfig(env: Env = process.env): Config {
     trialLeaseSeconds: integer(env, 'GRAPHNAS_TRIAL_LEASE_SECONDS', 30, 3, 86_400),
     schedulerResyncMs: integer(env, 'GRAPHNAS_SCHEDULER_RESYNC_MS', 2000, 50, 600_000),
     faultKillAfterCommits: env.GRAPHNAS_FAULT_KILL_AFTER_COMMITS ? integer(env, 'GRAPHNAS_FAULT_KILL_AFTER_COMMITS', 0, 1, 1_000_000_000) : null,
+    auth: oneOf(env, 'GRAPHNAS_AUTH', ['auto', 'on', 'off'] as const, 'auto'),
+    adminKey: adminKey(env),
+    oidc: oidcConfig(env),
   };
 }

@@ -54,8 +54,8 @@ export async function runExperimentFile(path: string, config: Config, logger: Lo
     await selectBackend({ log: (msg, fields) => logger.debug(fields ?? {}, msg) });
     const services = await openServices(database, { ...config, scheduler: true }, logger);
     const { searchSpaceFormat, searchSpace: _inline, ...input } = file;
-    const createdSpace = await services.searchSpaces.create({ name: file.name, definition: space, format: searchSpaceFormat ?? 'GRAPHNAS' });
-    const created = await services.experiments.create({ ...input, searchSpaceId: createdSpace.id });
+    const createdSpace = await services.searchSpaces.create({ name: file.name, definition: space, format: searchSpaceFormat ?? 'GRAPHNAS' }, null);
+    const created = await services.experiments.create({ ...input, searchSpaceId: createdSpace.id }, null);
     const started = Date.now();
     const tty = out.isTTY === true;
     let finishedTrials = 0;
@@ -86,7 +86,7 @@ export async function runExperimentFile(path: string, config: Config, logger: Lo
     });
     out.write(`experiment ${created.id}: ${created.strategy.type} on ${createdSpace.name} (${createdSpace.cardinality} architectures), ${created.evaluator.type} evaluator, seed ${created.seed}\n`);
     await services.scheduler!.start();
-    await services.lifecycle.start(created.id);
+    await services.lifecycle.start(created.id, null);
     const final = await done;
     if (tty) out.write('\n');
     await services.scheduler!.stop();

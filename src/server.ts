@@ -1,14 +1,11 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { specifiedRules, validate } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import type { Config } from './config.js';
+import { specifiedRules } from 'graphql';
+import { ConfigError, type Config } from './config.js';
+import { AuditService } from './core/audit/audit.service.js';
+import { ApiKeyService } from './core/keys/api-key.service.js';
 import { LocalEventBus, type CommitListener, type EventBus } from './core/events/event-bus.js';
 import { ExperimentLifecycleService } from './core/experiments/experiment-lifecycle.service.js';
 import { ExperimentService } from './core/experiments/experiment.service.js';
@@ -19,10 +16,15 @@ import { TrialService } from './core/trials/trial.service.js';
 import { openDatabase, type Database } from './db/database.js';
 import { PgEventBus } from './db/pg-event-bus.js';
 import { createTypeormStorage } from './db/repositories/typeorm-storage.js';
-import type { GraphQLContext } from './graphql/common/context.js';
+import { auditMutations } from './graphql/audit.js';
+import { Authenticator, isLoopback } from './graphql/auth/authenticator.js';
+import { OidcVerifier } from './graphql/auth/oidc.js';
 import { formatError } from './graphql/errors.js';
 import { depthLimit } from './graphql/limits.js';
 import { createLocalPubSub, createSchema } from './graphql/schema.js';
+import { OperationGuard } from './graphql/transport/guard.js';
+import { mountGraphqlHttp } from './graphql/transport/http.js';
+import { serveGraphqlWs } from './graphql/transport/websocket.js';
 import type { Logger } from './logger.js';
 import { selectBackend } from './evaluation/backend/index.js';
 import { createEvaluatorFactory, createPluginCatalog } from './plugins.js';
@@ -86,7 +88,24 @@ export async function openServices(database: Database, config: Config, logger: L
         now: () => new Date(),
       })
     : null;
-  return { storage, events, searchSpaces, experiments, lifecycle, trials, scheduler };
+  return { storage, events, searchSpaces, experiments, lifecycle, trials, keys: new ApiKeyService(storage), audit: new AuditService(storage), scheduler };
+}
+
+/** Who may call, decided from the configuration; refuses to start a server nobody could use safely. */
+async function createAuthenticator(config: Config, services: Services, logger: Logger): Promise<Authenticator> {
+  if (config.adminKey !== null) await services.keys.installAdminKey(config.adminKey);
+  const oidc = config.oidc ? new OidcVerifier(config.oidc) : null;
+  const loopbackOnly = isLoopback(config.host);
+  if (config.auth === 'off') {
+    logger.warn({ host: config.host }, 'GRAPHNAS_AUTH=off: every caller is admin; put an authenticating gateway in front of this server');
+  } else if (!loopbackOnly && oidc === null && !(await services.keys.hasUsableKeys())) {
+    throw new ConfigError(
+      `graphnas would listen on ${config.host} and nobody could authenticate: create an admin key first ` +
+        '(graphnas keys create --name admin --role admin), or set GRAPHNAS_ADMIN_KEY or GRAPHNAS_OIDC_ISSUER; ' +
+        'GRAPHNAS_AUTH=off runs without authentication',
+    );
+  }
+  return new Authenticator(services.keys, oidc, { mode: config.auth, loopbackOnly }, logger);
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
@@ -95,9 +114,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger,
   );
   let services: Services;
+  let authenticator: Authenticator;
   try {
     await database.migrate();
     services = await openServices(database, config, logger);
+    authenticator = await createAuthenticator(config, services, logger);
   } catch (error) {
     await database.close();
     throw error;
@@ -109,38 +130,25 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   const pubSub = createLocalPubSub();
   const stopBridge = services.events.onEvent((e) => pubSub.publish(e.topic, e.key, e.payload as never));
-  const schema = await createSchema(services);
-  const context: GraphQLContext = { services, pubSub };
+  const schema = await createSchema(services, [auditMutations(logger)]);
+  const guard = new OperationGuard(schema, logger);
+  const format = formatError(logger);
+  const validationRules = [depthLimit(config.maxQueryDepth)];
 
   const app = express();
   const httpServer: Server = createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.maxBodyBytes });
-  const rules = [...specifiedRules, depthLimit(config.maxQueryDepth)];
-  const format = formatError(logger);
-  // Subscriptions get the same validation and error mapping as queries over HTTP.
-  const wsCleanup = useServer(
-    {
-      schema,
-      context: () => context,
-      validate: (s, document) => validate(s, document, rules),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
-    },
-    wsServer,
-  );
-
-  const apollo = new ApolloServer<GraphQLContext>({
+  const websockets = serveGraphqlWs({
     schema,
+    services,
+    pubSub,
+    authenticator,
+    guard,
+    validationRules: [...specifiedRules, ...validationRules],
     formatError: format,
-    validationRules: [depthLimit(config.maxQueryDepth)],
-    introspection: true,
-    // The CLI owns signal handling and shuts everything down in order; Apollo's own
-    // handler would race it and hold the drain for its full grace period.
-    stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    maxPayloadBytes: config.maxBodyBytes,
+    httpServer,
+    logger,
   });
-  await apollo.start();
 
   let ready = true;
   app.get('/healthz', (_req, res) => {
@@ -156,11 +164,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       res.status(503).json({ status: 'unavailable', reason: error instanceof Error ? error.message : String(error) });
     }
   });
-  app.use(
-    '/graphql',
-    express.json({ limit: config.maxBodyBytes }),
-    expressMiddleware(apollo, { context: async () => context }),
-  );
+  const apollo = await mountGraphqlHttp(app, { schema, services, pubSub, authenticator, guard, validationRules, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -176,9 +180,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     closing ??= (async () => {
       ready = false;
       logger.info('shutting down');
-      for (const client of wsServer.clients) client.close(CLOSE_GOING_AWAY, 'server shutting down');
-      await wsCleanup.dispose();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await websockets.close(CLOSE_GOING_AWAY, 'server shutting down');
       logger.debug('websockets closed');
       // Stops accepting and waits for in-flight requests (the drain plugin), up to the timeout.
       const drained = apollo.stop();

@@ -1,9 +1,11 @@
+import type { AuditService } from './audit/audit.service.js';
 import type { EventBus } from './events/event-bus.js';
 import type { ExperimentLifecycleService } from './experiments/experiment-lifecycle.service.js';
 import type { ExperimentService } from './experiments/experiment.service.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import type { SearchSpaceService } from './search-spaces/search-space.service.js';
 import type { Storage } from './storage/storage.js';
+import type { ApiKeyService } from './keys/api-key.service.js';
 import type { TrialService } from './trials/trial.service.js';
 
 /** Everything the API layer may call; assembled once per process in src/server.ts. */
@@ -14,6 +16,8 @@ export interface Services {
   readonly experiments: ExperimentService;
   readonly lifecycle: ExperimentLifecycleService;
   readonly trials: TrialService;
+  readonly keys: ApiKeyService;
+  readonly audit: AuditService;
   /** Null in a process that serves the API only (GRAPHNAS_SCHEDULER=off). */
   readonly scheduler: Scheduler | null;
 }

@@ -11,11 +11,22 @@
 
 /**
  * `BAD_USER_INPUT`: the input is wrong and nothing changed. `NOT_FOUND`: an id names
- * nothing. `CONFLICT`: valid input, wrong state. `LEASE_LOST`: a worker reports on a trial
- * it no longer holds. `UNAVAILABLE`: transient, try again. `INTERNAL`: a bug or corrupt
- * state; its message stays in the server log.
+ * nothing (or nothing the caller may see). `CONFLICT`: valid input, wrong state.
+ * `LEASE_LOST`: a worker reports on a trial it does not hold. `UNAUTHENTICATED`: no
+ * valid credentials. `FORBIDDEN`: valid credentials, not enough rights. `RATE_LIMITED`:
+ * too many requests, try again later. `UNAVAILABLE`: transient, try again. `INTERNAL`: a
+ * bug or corrupt state; its message stays in the server log.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'LEASE_LOST' | 'UNAVAILABLE' | 'INTERNAL';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'LEASE_LOST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
 
 /** One precise problem: where (`input.budget.maxTrials`, `input.definition/cell/ops`) and what. */
 export interface Issue {

@@ -2,15 +2,16 @@ import 'reflect-metadata';
 import './common/enums.js';
 import { createPubSub } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema, type ResolverData } from 'type-graphql';
+import { buildSchema, type MiddlewareFn, type ResolverData } from 'type-graphql';
 import type { Services } from '../core/services.js';
-import type { LocalPubSub } from './common/context.js';
+import type { GraphQLContext, LocalPubSub } from './common/context.js';
+import { AccessResolver } from './access/access.resolver.js';
 import { ExperimentResolver } from './experiment/experiment.resolver.js';
 import { SearchSpaceResolver } from './search-space/search-space.resolver.js';
 import { TrialWorkerResolver } from './trial/trial-worker.resolver.js';
 import { TrialResolver } from './trial/trial.resolver.js';
 
-export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver] as const;
+export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver, AccessResolver] as const;
 
 type ResolverClass = new (services: Services) => object;
 
@@ -18,7 +19,7 @@ type ResolverClass = new (services: Services) => object;
  * Builds the schema with resolvers bound to this process's services. A schema per server
  * (not a module singleton) lets tests run several servers in one process.
  */
-export async function createSchema(services: Services | null): Promise<GraphQLSchema> {
+export async function createSchema(services: Services | null, middlewares: readonly MiddlewareFn<GraphQLContext>[] = []): Promise<GraphQLSchema> {
   const instances = new Map<ResolverClass, object>();
   const container = {
     get(someClass: ResolverClass, _data: ResolverData<object>): object {
@@ -34,6 +35,7 @@ export async function createSchema(services: Services | null): Promise<GraphQLSc
   return buildSchema({
     resolvers: [...RESOLVERS],
     container,
+    globalMiddlewares: [...middlewares],
     validate: false,
     // Subscriptions subscribe through the context's pubsub; this one only satisfies the
     // builder's check that a pubsub exists.

@@ -68,7 +68,7 @@ describe('subscriptions over graphql-ws', async () => {
         const sub = await subscribe(server.url, TRIAL_UPDATED, { id }, (d) => d.trialUpdated as { sequence: number; status: string; reward: number | null; label: string });
         const [a, b] = await addTrials(server.services.storage, id, newTrials(2));
         await server.services.trials.transition(a!.id, start('worker-1', 60));
-        await server.services.trials.complete(a!.id, { reward: 0.75, metrics: { 'cifar10-test': 0.8 } }, { workerId: 'worker-1' });
+        await server.services.trials.complete(a!.id, { reward: 0.75, metrics: { 'cifar10-test': 0.8 } }, { workerId: 'worker-1', scope: null });
         await server.services.trials.transition(b!.id, start('worker-1', 60));
         const got = await sub.until((r) => r.length >= 5);
         assert.deepEqual(

@@ -10,23 +10,33 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   }[];
 }
 
+/** Who a test client is: an API key or OIDC token sent as `Authorization: Bearer`. */
+export interface As {
+  readonly token?: string;
+}
+
+function authorization(as: As): Record<string, string> {
+  return as.token === undefined ? {} : { authorization: `Bearer ${as.token}` };
+}
+
 /** A GraphQL request over HTTP, as any client would send it. */
 export async function gql<T = Record<string, unknown>>(
   url: string,
   query: string,
   variables: Record<string, unknown> = {},
+  as: As = {},
 ): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authorization(as) },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GraphQLResponse<T>;
 }
 
 /** Like `gql`, but fails the test on any error and returns the data. */
-export async function gqlOk<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const result = await gql<T>(url, query, variables);
+export async function gqlOk<T = Record<string, unknown>>(url: string, query: string, variables: Record<string, unknown> = {}, as: As = {}): Promise<T> {
+  const result = await gql<T>(url, query, variables, as);
   if (result.errors?.length || !result.data) {
     throw new Error(`GraphQL error: ${JSON.stringify(result.errors)}`);
   }
@@ -47,9 +57,9 @@ export interface Subscription<T> {
   close(): Promise<void>;
 }
 
-/** A real graphql-ws client over a real WebSocket. */
-export function wsClient(url: string): Client {
-  return createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+/** A real graphql-ws client over a real WebSocket; the credentials travel in `connection_init`. */
+export function wsClient(url: string, as: As = {}): Client {
+  return createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: authorization(as) });
 }
 
 /** Opens its own graphql-ws connection for one subscription; `close` ends both. */
@@ -58,8 +68,9 @@ export async function subscribe<T>(
   query: string,
   variables: Record<string, unknown>,
   pick: (data: Record<string, unknown>) => T,
+  as: As = {},
 ): Promise<Subscription<T>> {
-  const client = wsClient(url);
+  const client = wsClient(url, as);
   const received: T[] = [];
   const errors: unknown[] = [];
   const waiters = new Set<() => void>();

@@ -8,6 +8,7 @@ export function searchSpaceRecord(overrides: Partial<SearchSpaceRecord> = {}): S
   const at = new Date();
   return {
     id: randomUUID(),
+    project: 'default',
     name: 'space',
     kind: 'cell',
     definition: { cell: { nodes: 4 } },
@@ -24,6 +25,7 @@ export function experimentRecord(searchSpaceId: string, overrides: Partial<Exper
   const at = new Date();
   return {
     id: randomUUID(),
+    project: 'default',
     name: 'experiment',
     description: null,
     searchSpaceId,

@@ -32,7 +32,7 @@ describe('a scheduler pass: snapshot → plan → apply', async () => {
       async function plannedPass() {
         const { storage, lifecycle, searchSpaces } = server.services;
         const id = await createExperimentVia(server.url, { name: 'by hand', strategy: { type: 'random' }, evaluator: { type: 'external' }, budget: { maxTrials: 20, parallelTrials: 4 }, seed: 1 });
-        await lifecycle.start(id);
+        await lifecycle.start(id, null);
         const now = new Date();
         assert.ok(await storage.experiments.claimScheduler(id, owner, new Date(now.getTime() + 60_000), now, false));
         const snapshot = (await readSnapshot(storage, id, { now, ours: () => false, predecessor: null }))!;
@@ -58,7 +58,7 @@ describe('a scheduler pass: snapshot → plan → apply', async () => {
       test('cancelled between plan and apply: the pass writes nothing', async () => {
         const { id, snapshot, controller, plan } = await plannedPass();
         assert.ok((plan.proposals?.trials.length ?? 0) > 0, 'the pass planned trials');
-        const cancelled = await server.services.lifecycle.cancel(id);
+        const cancelled = await server.services.lifecycle.cancel(id, null);
         const eventsAtCancel = await server.services.storage.events.lastId(id);
         await assert.rejects(
           server.services.storage.transaction((tx) => applyPlan(tx, plan, snapshot, controller, owner, true, new Date())),

@@ -1,3 +1,4 @@
+import { inScope, type ProjectScope } from '../access/access.js';
 import { ConflictError, NotFoundError, assertId } from '../errors.js';
 import { Topic, event } from '../events/topics.js';
 import type { ExperimentRecord } from '../storage/records.js';
@@ -42,38 +43,41 @@ export class ExperimentLifecycleService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  start(id: string): Promise<ExperimentRecord> {
-    return this.move(id, ExperimentStatus.RUNNING, (current) => ({ startedAt: current.startedAt ?? this.now() }), [ExperimentStatus.CREATED]);
+  start(id: string, scope: ProjectScope): Promise<ExperimentRecord> {
+    return this.move(id, scope, ExperimentStatus.RUNNING, (current) => ({ startedAt: current.startedAt ?? this.now() }), [ExperimentStatus.CREATED]);
   }
 
-  pause(id: string): Promise<ExperimentRecord> {
-    return this.move(id, ExperimentStatus.PAUSED, () => ({}), [ExperimentStatus.RUNNING]);
+  pause(id: string, scope: ProjectScope): Promise<ExperimentRecord> {
+    return this.move(id, scope, ExperimentStatus.PAUSED, () => ({}), [ExperimentStatus.RUNNING]);
   }
 
-  resume(id: string): Promise<ExperimentRecord> {
-    return this.move(id, ExperimentStatus.RUNNING, () => ({}), [ExperimentStatus.PAUSED]);
+  resume(id: string, scope: ProjectScope): Promise<ExperimentRecord> {
+    return this.move(id, scope, ExperimentStatus.RUNNING, () => ({}), [ExperimentStatus.PAUSED]);
   }
 
-  cancel(id: string): Promise<ExperimentRecord> {
+  cancel(id: string, scope: ProjectScope): Promise<ExperimentRecord> {
     assertId('id', id);
-    return this.storage.transaction(async (tx) => endExperiment(tx, await this.locked(tx, id), ExperimentStatus.CANCELLED, EndReason.CANCELLED, 'experiment cancelled', this.now()));
+    return this.storage.transaction(async (tx) =>
+      endExperiment(tx, await this.locked(tx, id, scope), ExperimentStatus.CANCELLED, EndReason.CANCELLED, 'experiment cancelled', this.now()),
+    );
   }
 
-  private async locked(tx: Transaction, id: string): Promise<ExperimentRecord> {
+  private async locked(tx: Transaction, id: string, scope: ProjectScope): Promise<ExperimentRecord> {
     const current = await tx.experiments.findById(id, { forUpdate: true });
-    if (current === null) throw new NotFoundError('experiment', id);
+    if (current === null || !inScope(scope, current.project)) throw new NotFoundError('experiment', id);
     return current;
   }
 
   private move(
     id: string,
+    scope: ProjectScope,
     to: ExperimentStatus,
     fields: (current: ExperimentRecord) => Partial<ExperimentRecord>,
     from: readonly ExperimentStatus[],
   ): Promise<ExperimentRecord> {
     assertId('id', id);
     return this.storage.transaction(async (tx) => {
-      const current = await this.locked(tx, id);
+      const current = await this.locked(tx, id, scope);
       // `from` keeps start (from CREATED) and resume (from PAUSED) distinct.
       if (!from.includes(current.status)) {
         throw new ConflictError(`experiment ${id} is ${current.status}; this needs it ${from.join(' or ')}`, { from: current.status, to });

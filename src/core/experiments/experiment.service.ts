@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inScope, type ProjectScope } from '../access/access.js';
 import { InvalidInputError, ConflictError, IssueList, NotFoundError, assertId } from '../errors.js';
 import { Topic, event } from '../events/topics.js';
 import { isBetter } from '../objective/objective.js';
@@ -68,16 +69,18 @@ export class ExperimentService {
     errors.throwIfAny('invalid experiment configuration');
   }
 
-  async create(input: CreateExperimentInput): Promise<ExperimentRecord> {
+  /** An experiment belongs to its search space's project; a space outside the scope is NOT_FOUND. */
+  async create(input: CreateExperimentInput, scope: ProjectScope): Promise<ExperimentRecord> {
     const name = checkName('input.name', input.name);
     const description = this.checkDescription('input.description', input.description);
     assertId('input.searchSpaceId', input.searchSpaceId);
+    const space = await this.spaces.get(input.searchSpaceId, scope);
     const config = normalizeExperimentConfig(input);
-    // Compiling the space (for the plugin checks) is also what reports a missing one.
     await this.checkPlugins(config, input.searchSpaceId, 'input');
     const at = this.now();
     const record: ExperimentRecord = {
       id: randomUUID(),
+      project: space.project,
       name,
       description,
       searchSpaceId: input.searchSpaceId,
@@ -110,7 +113,7 @@ export class ExperimentService {
     return description;
   }
 
-  async update(id: string, input: UpdateExperimentInput): Promise<ExperimentRecord> {
+  async update(id: string, input: UpdateExperimentInput, scope: ProjectScope): Promise<ExperimentRecord> {
     assertId('id', id);
     const name = input.name === undefined || input.name === null ? undefined : checkName('input.name', input.name);
     const description = input.description === undefined ? undefined : this.checkDescription('input.description', input.description);
@@ -119,8 +122,7 @@ export class ExperimentService {
     );
     // Compiled before the transaction: on the embedded database a read on another
     // connection inside it would wait for the transaction, which waits for the read.
-    const before = await this.storage.experiments.findById(id);
-    if (before === null) throw new NotFoundError('experiment', id);
+    const before = await this.get(id, scope);
     if (touchesConfig) await this.spaces.compiledSpace(before.searchSpaceId);
     return this.storage.transaction(async (tx) => {
       const current = await tx.experiments.findById(id, { forUpdate: true });
@@ -157,11 +159,11 @@ export class ExperimentService {
     });
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, scope: ProjectScope): Promise<void> {
     assertId('id', id);
     await this.storage.transaction(async (tx) => {
       const current = await tx.experiments.findById(id, { forUpdate: true });
-      if (current === null) throw new NotFoundError('experiment', id);
+      if (current === null || !inScope(scope, current.project)) throw new NotFoundError('experiment', id);
       if (current.status === ExperimentStatus.RUNNING) {
         throw new ConflictError(`experiment ${id} is RUNNING; cancel or pause it before deleting it`, { status: current.status });
       }
@@ -169,16 +171,18 @@ export class ExperimentService {
     });
   }
 
-  async get(id: string): Promise<ExperimentRecord> {
+  /** An experiment outside the scope is NOT_FOUND, exactly like one that does not exist. */
+  async get(id: string, scope: ProjectScope): Promise<ExperimentRecord> {
     assertId('id', id);
     const record = await this.storage.experiments.findById(id);
-    if (record === null) throw new NotFoundError('experiment', id);
+    if (record === null || !inScope(scope, record.project)) throw new NotFoundError('experiment', id);
     return record;
   }
 
-  list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>> {
+  list(filter: ExperimentFilter, page: PageRequest, scope: ProjectScope): Promise<Page<ExperimentRecord>> {
     if (filter.searchSpaceId) assertId('searchSpaceId', filter.searchSpaceId);
-    return this.storage.experiments.list(filter, page);
+    if (scope !== null && filter.project && filter.project !== scope) return Promise.resolve({ items: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0 });
+    return this.storage.experiments.list({ ...filter, project: scope ?? filter.project ?? null }, page);
   }
 
   tally(id: string): Promise<TrialTally> {

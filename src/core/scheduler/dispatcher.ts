@@ -63,7 +63,7 @@ export class Dispatcher {
       if (current.status !== TrialStatus.RUNNING) controller.abort();
     };
     const heartbeat = setInterval(() => {
-      trials.heartbeat(trial.id, workerId, leaseSeconds).then(stopIfFinished, (error: unknown) => {
+      trials.heartbeat(trial.id, leaseSeconds, { workerId, scope: null }).then(stopIfFinished, (error: unknown) => {
         logger.warn({ err: error, trialId: trial.id }, 'heartbeat failed');
         controller.abort();
       });
@@ -82,7 +82,7 @@ export class Dispatcher {
       signal: controller.signal,
       report: (point) => {
         reports = reports
-          .then(() => trials.reportMetric(trial.id, point.step, point.name, point.value, workerId))
+          .then(() => trials.reportMetric(trial.id, point.step, point.name, point.value, { workerId, scope: null }))
           .then((r) => stopIfFinished(r.trial))
           .catch((error: unknown) => {
             logger.debug({ err: error, trialId: trial.id }, 'metric report refused');
@@ -96,10 +96,10 @@ export class Dispatcher {
         async (result: EvaluationResult) => {
           await reports;
           if (controller.signal.aborted) return;
-          await trials.complete(trial.id, result, { workerId }).catch(async (error: unknown) => {
+          await trials.complete(trial.id, result, { workerId, scope: null }).catch(async (error: unknown) => {
             // The finish rule refused the result (no objective metric): the trial's failure, not a retry.
             if (!(error instanceof GraphnasError && error.code === 'BAD_USER_INPUT')) throw error;
-            await trials.fail(trial.id, `the evaluation's result was refused: ${error.message}`, false, workerId);
+            await trials.fail(trial.id, `the evaluation's result was refused: ${error.message}`, false, { workerId, scope: null });
           });
         },
         async (error: unknown) => {
@@ -109,7 +109,7 @@ export class Dispatcher {
           // failure repeats; only errors that say otherwise are retried.
           // Duck-typed: an error rebuilt from a worker thread's message is no instance of ours.
           const retryable = typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
-          await trials.fail(trial.id, error instanceof Error ? error.message : String(error), retryable, workerId);
+          await trials.fail(trial.id, error instanceof Error ? error.message : String(error), retryable, { workerId, scope: null });
         },
       )
       .catch((error: unknown) => logger.warn({ err: error, trialId: trial.id }, 'could not record an evaluation'))

@@ -1,4 +1,5 @@
 import type { Actions, Architecture, Decision, SpaceKind } from '../../space/types.js';
+import type { PrincipalKind, Role } from '../access/access.js';
 import type { ExperimentStatus, EndReason } from '../experiments/experiment-status.js';
 import type { TrialStatus } from '../trials/trial-status.js';
 
@@ -9,6 +10,8 @@ import type { TrialStatus } from '../trials/trial-status.js';
 
 export interface SearchSpaceRecord {
   readonly id: string;
+  /** The project it belongs to; principals scoped to another never see it. */
+  readonly project: string;
   readonly name: string;
   readonly kind: SpaceKind;
   /** The normalised definition (the compiler's input form). */
@@ -72,6 +75,8 @@ export interface EarlyStoppingSpec {
 
 export interface ExperimentRecord {
   readonly id: string;
+  /** Always its search space's project. */
+  readonly project: string;
   readonly name: string;
   readonly description: string | null;
   readonly searchSpaceId: string;
@@ -156,4 +161,40 @@ export interface PolicyCheckpointRecord {
   /** Trials whose rewards this update consumed. */
   readonly observedTrialIds: readonly string[];
   readonly createdAt: Date;
+}
+
+/** An API key as stored: never the token itself, only its SHA-256. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  /** The start of the token (`gnk_AbCd…`), so that people can tell their keys apart. */
+  readonly prefix: string;
+  readonly hash: string;
+  readonly role: Role;
+  /** The one project the key may see and touch; null for every project. */
+  readonly project: string | null;
+  readonly expiresAt: Date | null;
+  readonly lastUsedAt: Date | null;
+  readonly createdAt: Date;
+  /** Who created it: a principal's kind and id (`api-key:…`, `local`, `cli`). */
+  readonly createdBy: string;
+  readonly revokedAt: Date | null;
+}
+
+/** One mutation, as the audit trail records it. */
+export interface AuditRecord {
+  readonly id: string;
+  readonly at: Date;
+  readonly principalKind: PrincipalKind;
+  readonly principalId: string;
+  readonly principalName: string;
+  readonly role: Role;
+  /** The mutation field, e.g. `cancelExperiment`. */
+  readonly operation: string;
+  /** The id it named (`id`, `experimentId`, `trialId`, …) or created. */
+  readonly target: string | null;
+  /** `OK`, or the error code it ended with. */
+  readonly outcome: string;
+  readonly requestId: string | null;
+  readonly transport: 'http' | 'websocket';
 }

@@ -3,6 +3,8 @@ import type { ExperimentStatus } from '../experiments/experiment-status.js';
 import type { TrialStatus } from '../trials/trial-status.js';
 import type { Page, PageRequest } from './pagination.js';
 import type {
+  ApiKeyRecord,
+  AuditRecord,
   ExperimentRecord,
   PolicyCheckpointRecord,
   SearchSpaceRecord,
@@ -25,6 +27,8 @@ export interface Storage {
   readonly metrics: TrialMetricRepository;
   readonly checkpoints: PolicyCheckpointRepository;
   readonly events: EventLogRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly audit: AuditRepository;
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
 }
 
@@ -43,6 +47,8 @@ type Patch<T> = { -readonly [K in keyof T]?: T[K] };
 
 export interface SearchSpaceFilter {
   readonly nameContains?: string | null;
+  /** Only this project's; null or absent for every project. */
+  readonly project?: string | null;
 }
 
 export interface SearchSpaceRepository {
@@ -54,6 +60,8 @@ export interface SearchSpaceRepository {
 }
 
 export interface ExperimentFilter {
+  /** Only this project's; null or absent for every project. */
+  readonly project?: string | null;
   readonly statuses?: readonly ExperimentStatus[] | null;
   readonly searchSpaceId?: string | null;
   readonly nameContains?: string | null;
@@ -137,6 +145,28 @@ export interface EventLogRepository {
   find(experimentId: string, id: number): Promise<DomainEvent | null>;
   /** The id of the experiment's latest event; 0 before its first. */
   lastId(experimentId: string): Promise<number>;
+}
+
+export interface ApiKeyRepository {
+  insert(record: ApiKeyRecord): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  findById(id: string): Promise<ApiKeyRecord | null>;
+  /** Newest first, revoked ones included. */
+  list(page: PageRequest): Promise<Page<ApiKeyRecord>>;
+  update(id: string, patch: Patch<Pick<ApiKeyRecord, 'lastUsedAt' | 'revokedAt'>>): Promise<void>;
+  /** Keys that are neither revoked nor expired at `now`. */
+  countUsable(now: Date): Promise<number>;
+}
+
+export interface AuditFilter {
+  readonly principalId?: string | null;
+  readonly operation?: string | null;
+}
+
+export interface AuditRepository {
+  insert(record: AuditRecord): Promise<void>;
+  /** Newest first. */
+  list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>>;
 }
 
 export interface PolicyCheckpointRepository {

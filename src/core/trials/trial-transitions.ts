@@ -22,15 +22,24 @@ export type Decision = Move | typeof SKIP;
 export type Decide = (current: TrialRecord, now: Date) => Decision;
 
 /**
- * A worker that names itself must be the trial's holder. Its lease may have run out: as
- * long as nobody reclaimed the trial (this is checked on the locked row, so a reclaim
+ * Whether the worker identity `holder` holds a trial recorded as held by `workerId`: the
+ * same identity, or the same one with a worker name after a slash (one API key's several
+ * worker processes are one identity: src/core/access/access.ts).
+ */
+export function holds(workerId: string | null, holder: string): boolean {
+  return workerId === holder || (workerId !== null && workerId.startsWith(`${holder}/`));
+}
+
+/**
+ * A worker that identifies itself must be the trial's holder. Its lease may have run out:
+ * as long as nobody reclaimed the trial (this is checked on the locked row, so a reclaim
  * cannot slip in between), a late report is still the one evaluation, and refusing it
- * would only throw the training away. A caller that does not name itself cannot be told
- * apart from the holder, so for it an expired lease is a lost one.
+ * would only throw the training away. A caller without an identity (open access, no
+ * worker name) cannot be told apart from the holder, so for it an expired lease is a lost one.
  */
 export function assertHolder(trial: TrialRecord, workerId: string | null, now: Date): void {
   if (workerId !== null) {
-    if (trial.workerId !== workerId) throw new LeaseLostError(`trial ${trial.id} is held by another worker`, trial.status);
+    if (!holds(trial.workerId, workerId)) throw new LeaseLostError(`trial ${trial.id} is held by another worker`, trial.status);
     return;
   }
   if (trial.leaseExpiresAt !== null && trial.leaseExpiresAt < now) {

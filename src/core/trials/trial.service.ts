@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inScope, type ProjectScope } from '../access/access.js';
 import { earlyStopVerdict } from '../early-stopping/early-stopping.js';
 import { InvalidInputError, NotFoundError, ConflictError, assertId } from '../errors.js';
 import { Topic, event } from '../events/topics.js';
@@ -19,8 +20,17 @@ export interface MetricReport {
   readonly trial: TrialRecord;
 }
 
-export interface CompletionOptions {
+/**
+ * Who reports on a trial: `workerId` is the worker identity (from its API key, or its
+ * name under open access; src/core/access/access.ts), checked against the trial's holder;
+ * `scope` the project the caller may touch.
+ */
+export interface Reporter {
   readonly workerId: string | null;
+  readonly scope: ProjectScope;
+}
+
+export interface CompletionOptions extends Reporter {
   readonly idempotencyKey?: string | null;
 }
 
@@ -37,10 +47,15 @@ export class TrialService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async get(id: string): Promise<TrialRecord> {
+  /** A trial of an experiment outside the scope is NOT_FOUND, like one that does not exist. */
+  async get(id: string, scope: ProjectScope): Promise<TrialRecord> {
     assertId('id', id);
     const trial = await this.storage.trials.findById(id);
     if (trial === null) throw new NotFoundError('trial', id);
+    if (scope !== null) {
+      const experiment = await this.storage.experiments.findById(trial.experimentId);
+      if (experiment === null || !inScope(scope, experiment.project)) throw new NotFoundError('trial', id);
+    }
     return trial;
   }
 
@@ -67,12 +82,12 @@ export class TrialService {
    * claim at once without waiting on each other. Only `external` experiments hand trials
    * out; in-process ones are claimed by their scheduler through `claimNext`.
    */
-  async claim(experimentId: string, workerId: string, leaseSeconds: number): Promise<TrialRecord | null> {
+  async claim(experimentId: string, workerId: string, leaseSeconds: number, scope: ProjectScope): Promise<TrialRecord | null> {
     assertId('experimentId', experimentId);
     checkWorkerId(workerId);
     checkLease(leaseSeconds);
     const experiment = await this.storage.experiments.findById(experimentId);
-    if (experiment === null) throw new NotFoundError('experiment', experimentId);
+    if (experiment === null || !inScope(scope, experiment.project)) throw new NotFoundError('experiment', experimentId);
     if (experiment.evaluator.type !== 'external') {
       throw new ConflictError(`experiment ${experimentId} evaluates its trials in-process (${experiment.evaluator.type}); only external experiments hand out trials`);
     }
@@ -91,11 +106,12 @@ export class TrialService {
    * learns from its heartbeat that its trial was pruned or cancelled and stops. A renewal
    * is no event: nothing a subscriber shows changes.
    */
-  async heartbeat(id: string, workerId: string | null, leaseSeconds: number | null): Promise<TrialRecord> {
+  async heartbeat(id: string, leaseSeconds: number | null, reporter: Reporter): Promise<TrialRecord> {
     assertId('id', id);
     if (leaseSeconds !== null) checkLease(leaseSeconds);
+    const { workerId } = reporter;
     return this.storage.transaction(async (tx) => {
-      const trial = await this.locked(tx, id);
+      const trial = await this.locked(tx, id, reporter.scope);
       if (trial.status !== TrialStatus.RUNNING) return trial;
       assertHolder(trial, workerId, this.now());
       const seconds = leaseSeconds ?? trial.leaseSeconds ?? 60;
@@ -109,15 +125,15 @@ export class TrialService {
    * Stores one learning-curve point and applies the experiment's early-stopping rule in
    * the same transaction; a trial the rule stops becomes PRUNED with its best value so far.
    */
-  async reportMetric(trialId: string, step: number, name: string, value: number, workerId: string | null): Promise<MetricReport> {
+  async reportMetric(trialId: string, step: number, name: string, value: number, reporter: Reporter): Promise<MetricReport> {
     assertId('trialId', trialId);
     if (!Number.isInteger(step) || step < 0) throw InvalidInputError.field('step', 'must be a non-negative integer');
     if (name.length === 0 || name.length > MAX_METRIC_NAME) throw InvalidInputError.field('name', `must be 1 to ${MAX_METRIC_NAME} characters`);
     if (!Number.isFinite(value)) throw InvalidInputError.field('value', 'must be a finite number');
     return this.storage.transaction(async (tx) => {
-      const trial = await this.locked(tx, trialId);
+      const trial = await this.locked(tx, trialId, reporter.scope);
       assertRunning(trial, 'metrics are reported while it runs');
-      assertHolder(trial, workerId, this.now());
+      assertHolder(trial, reporter.workerId, this.now());
       const metric = await tx.metrics.upsert({ id: randomUUID(), trialId, experimentId: trial.experimentId, step, name, value, createdAt: this.now() });
       tx.emit(event(Topic.TrialMetricReported, trial.experimentId, metric));
       const verdict = await earlyStopVerdict(tx, await this.experimentOf(tx, trial), trial, name, step);
@@ -137,7 +153,7 @@ export class TrialService {
     const key = options.idempotencyKey ?? null;
     if (key !== null && (key.length === 0 || key.length > 200)) throw InvalidInputError.field('idempotencyKey', 'must be 1 to 200 characters');
     return this.storage.transaction(async (tx) => {
-      const trial = await this.locked(tx, trialId);
+      const trial = await this.locked(tx, trialId, options.scope);
       const experiment = await this.experimentOf(tx, trial);
       const constraints = this.plugins.constraintsOf(experiment.evaluator, experiment.constraints);
       const score = () => finishRule(experiment.objective, constraints, reported);
@@ -152,18 +168,19 @@ export class TrialService {
   }
 
   /** Tell, failure: back to PENDING when retryable and attempts remain (the experiment's maxRetries), else FAILED. */
-  async fail(trialId: string, error: string, retryable: boolean, workerId: string | null): Promise<TrialRecord> {
+  async fail(trialId: string, error: string, retryable: boolean, reporter: Reporter): Promise<TrialRecord> {
     assertId('trialId', trialId);
     return this.storage.transaction(async (tx) => {
-      const trial = await this.locked(tx, trialId);
+      const trial = await this.locked(tx, trialId, reporter.scope);
       const experiment = await this.experimentOf(tx, trial);
-      return (await applyTransition(tx, trialId, fail(error, retryable, experiment.budget.maxRetries, workerId), this.now())).trial;
+      return (await applyTransition(tx, trialId, fail(error, retryable, experiment.budget.maxRetries, reporter.workerId), this.now())).trial;
     });
   }
 
-  private async locked(tx: Transaction, id: string): Promise<TrialRecord> {
+  private async locked(tx: Transaction, id: string, scope: ProjectScope): Promise<TrialRecord> {
     const trial = await tx.trials.findById(id, { forUpdate: true });
     if (trial === null) throw new NotFoundError('trial', id);
+    if (scope !== null && !inScope(scope, (await this.experimentOf(tx, trial)).project)) throw new NotFoundError('trial', id);
     return trial;
   }
 

@@ -14,6 +14,7 @@ import { TIMESTAMP } from './columns.js';
 @Entity({ name: 'experiment' })
 export class ExperimentEntity implements ExperimentRecord {
   @PrimaryColumn('uuid') id!: string;
+  @Column({ type: 'varchar', length: 100 }) project!: string;
   @Column({ type: 'varchar', length: 200 }) name!: string;
   @Column({ type: 'text', nullable: true }) description!: string | null;
   @Column({ name: 'search_space_id', type: 'uuid' }) searchSpaceId!: string;

@@ -1,9 +1,11 @@
+import { ApiKeyEntity } from './api-key.entity.js';
+import { AuditEventEntity } from './audit-event.entity.js';
 import { ExperimentEntity } from './experiment.entity.js';
 import { PolicyCheckpointEntity } from './policy-checkpoint.entity.js';
 import { SearchSpaceEntity } from './search-space.entity.js';
 import { TrialMetricEntity } from './trial-metric.entity.js';
 import { TrialEntity } from './trial.entity.js';
 
-export { ExperimentEntity, PolicyCheckpointEntity, SearchSpaceEntity, TrialEntity, TrialMetricEntity };
+export { ApiKeyEntity, AuditEventEntity, ExperimentEntity, PolicyCheckpointEntity, SearchSpaceEntity, TrialEntity, TrialMetricEntity };
 
-export const ENTITIES = [SearchSpaceEntity, ExperimentEntity, TrialEntity, TrialMetricEntity, PolicyCheckpointEntity];
+export const ENTITIES = [SearchSpaceEntity, ExperimentEntity, TrialEntity, TrialMetricEntity, PolicyCheckpointEntity, ApiKeyEntity, AuditEventEntity];

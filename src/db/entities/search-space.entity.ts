@@ -6,6 +6,7 @@ import { TIMESTAMP } from './columns.js';
 @Entity({ name: 'search_space' })
 export class SearchSpaceEntity implements SearchSpaceRecord {
   @PrimaryColumn('uuid') id!: string;
+  @Column({ type: 'varchar', length: 100 }) project!: string;
   @Column({ type: 'varchar', length: 200 }) name!: string;
   @Column({ type: 'varchar', length: 16 }) kind!: SpaceKind;
   @Column({ type: 'jsonb' }) definition!: unknown;

@@ -23,6 +23,7 @@ export class TypeormExperimentRepository implements ExperimentRepository {
 
   list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>> {
     const q = this.em.createQueryBuilder(ExperimentEntity, 'e');
+    if (filter.project) q.andWhere('e.project = :project', { project: filter.project });
     if (filter.statuses && filter.statuses.length > 0) q.andWhere('e.status IN (:...statuses)', { statuses: filter.statuses });
     if (filter.searchSpaceId) q.andWhere('e.search_space_id = :space', { space: filter.searchSpaceId });
     if (filter.nameContains) q.andWhere(`e.name ILIKE :name`, { name: `%${escapeLike(filter.nameContains)}%` });

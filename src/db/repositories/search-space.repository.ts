@@ -19,6 +19,7 @@ export class TypeormSearchSpaceRepository implements SearchSpaceRepository {
 
   list(filter: SearchSpaceFilter, page: PageRequest): Promise<Page<SearchSpaceRecord>> {
     const q = this.em.createQueryBuilder(SearchSpaceEntity, 's');
+    if (filter.project) q.andWhere('s.project = :project', { project: filter.project });
     if (filter.nameContains) q.andWhere(`s.name ILIKE :name`, { name: `%${escapeLike(filter.nameContains)}%` });
     return keysetPage(
       q,

@@ -3,6 +3,8 @@ import type { CommitListener } from '../../core/events/event-bus.js';
 import type { NewEvent } from '../../core/events/topics.js';
 import type { Storage, Transaction } from '../../core/storage/storage.js';
 import { writeOutbox } from '../outbox.js';
+import { TypeormApiKeyRepository } from './api-key.repository.js';
+import { TypeormAuditRepository } from './audit.repository.js';
 import { TypeormEventLogRepository } from './event-log.repository.js';
 import { TypeormExperimentRepository } from './experiment.repository.js';
 import { TypeormPolicyCheckpointRepository } from './policy-checkpoint.repository.js';
@@ -25,6 +27,8 @@ class ManagerStorage implements Storage {
   readonly metrics: TypeormTrialMetricRepository;
   readonly checkpoints: TypeormPolicyCheckpointRepository;
   readonly events: TypeormEventLogRepository;
+  readonly apiKeys: TypeormApiKeyRepository;
+  readonly audit: TypeormAuditRepository;
 
   constructor(
     protected readonly em: EntityManager,
@@ -36,6 +40,8 @@ class ManagerStorage implements Storage {
     this.metrics = new TypeormTrialMetricRepository(em);
     this.checkpoints = new TypeormPolicyCheckpointRepository(em);
     this.events = new TypeormEventLogRepository(em);
+    this.apiKeys = new TypeormApiKeyRepository(em);
+    this.audit = new TypeormAuditRepository(em);
   }
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {

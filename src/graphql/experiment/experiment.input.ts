@@ -84,4 +84,5 @@ export class ExperimentsArgs {
   @Field(() => [ExperimentStatus], { nullable: true }) status?: ExperimentStatus[];
   @Field(() => ID, { nullable: true }) searchSpaceId?: string;
   @Field(() => String, { nullable: true }) nameContains?: string;
+  @Field(() => String, { nullable: true, description: 'Only this project (a scoped key sees its own project only anyway).' }) project?: string;
 }

@@ -1,5 +1,5 @@
-import { Arg, Args, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { assertId } from '../../core/errors.js';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Permission } from '../../core/access/access.js';
 import { Topic, type PolicyUpdate as PolicyUpdateRecord } from '../../core/events/topics.js';
 import type { Services } from '../../core/services.js';
 import { pageRequest } from '../../core/storage/pagination.js';
@@ -7,8 +7,9 @@ import type { ExperimentRecord, SearchSpaceRecord, TrialRecord } from '../../cor
 import type { DuplicateFilter as DuplicateFilterValue, TrialOrder as TrialOrderValue } from '../../core/storage/storage.js';
 import { allTrials, sum } from '../../core/trials/tally.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
+import { Needs } from '../auth/permission.js';
 import { Connection, toConnection, type ConnectionShape } from '../common/connection.js';
-import type { GraphQLContext } from '../common/context.js';
+import { scopeOf, type GraphQLContext } from '../common/context.js';
 import { DuplicateFilter, TrialOrder } from '../common/enums.js';
 import { SearchSpace } from '../search-space/search-space.type.js';
 import { Trial } from '../trial/trial.type.js';
@@ -23,55 +24,65 @@ export class ExperimentResolver {
   constructor(private readonly services: Services) {}
 
   @Query(() => ExperimentConnection)
-  async experiments(@Args() args: ExperimentsArgs): Promise<ConnectionShape<ExperimentRecord>> {
-    const filter = { statuses: args.status, searchSpaceId: args.searchSpaceId, nameContains: args.nameContains };
-    return toConnection(await this.services.experiments.list(filter, pageRequest(args.first, args.after)));
+  @Needs(Permission.READ)
+  async experiments(@Args() args: ExperimentsArgs, @Ctx() ctx: GraphQLContext): Promise<ConnectionShape<ExperimentRecord>> {
+    const filter = { statuses: args.status, searchSpaceId: args.searchSpaceId, nameContains: args.nameContains, project: args.project };
+    return toConnection(await this.services.experiments.list(filter, pageRequest(args.first, args.after), scopeOf(ctx)));
   }
 
   @Query(() => Experiment, { nullable: true })
-  experiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
-    return this.services.experiments.get(id);
+  @Needs(Permission.READ)
+  experiment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return this.services.experiments.get(id, scopeOf(ctx));
   }
 
   @Mutation(() => Experiment)
-  createExperiment(@Arg('input') input: CreateExperimentInput): Promise<ExperimentRecord> {
-    return this.services.experiments.create(input);
+  @Needs(Permission.OPERATE)
+  createExperiment(@Arg('input') input: CreateExperimentInput, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return this.services.experiments.create(input, scopeOf(ctx));
   }
 
   @Mutation(() => Experiment)
-  updateExperiment(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateExperimentInput): Promise<ExperimentRecord> {
-    return this.services.experiments.update(id, input);
+  @Needs(Permission.OPERATE)
+  updateExperiment(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateExperimentInput, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return this.services.experiments.update(id, input, scopeOf(ctx));
   }
 
   @Mutation(() => ID, { description: 'Deletes the experiment with its trials, metrics and checkpoints; CONFLICT while RUNNING.' })
-  async deleteExperiment(@Arg('id', () => ID) id: string): Promise<string> {
-    await this.services.experiments.delete(id);
+  @Needs(Permission.OPERATE)
+  async deleteExperiment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    await this.services.experiments.delete(id, scopeOf(ctx));
     return id;
   }
 
   @Mutation(() => Experiment, { description: 'CREATED → RUNNING: the scheduler starts proposing and evaluating trials.' })
-  startExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
-    return this.services.lifecycle.start(id);
+  @Needs(Permission.OPERATE)
+  startExperiment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return this.services.lifecycle.start(id, scopeOf(ctx));
   }
 
   @Mutation(() => Experiment, { description: 'RUNNING → PAUSED: no new trials; trials already running finish and are recorded.' })
-  pauseExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
-    return this.services.lifecycle.pause(id);
+  @Needs(Permission.OPERATE)
+  pauseExperiment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return this.services.lifecycle.pause(id, scopeOf(ctx));
   }
 
   @Mutation(() => Experiment, { description: 'PAUSED → RUNNING.' })
-  resumeExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
-    return this.services.lifecycle.resume(id);
+  @Needs(Permission.OPERATE)
+  resumeExperiment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return this.services.lifecycle.resume(id, scopeOf(ctx));
   }
 
   @Mutation(() => Experiment, { description: '→ CANCELLED: pending and running trials are cancelled, in-process evaluations stopped.' })
-  cancelExperiment(@Arg('id', () => ID) id: string): Promise<ExperimentRecord> {
-    return this.services.lifecycle.cancel(id);
+  @Needs(Permission.OPERATE)
+  cancelExperiment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return this.services.lifecycle.cancel(id, scopeOf(ctx));
   }
 
+  // The fields below hang off an experiment the caller was already allowed to see.
   @FieldResolver(() => SearchSpace)
   searchSpace(@Root() experiment: ExperimentRecord): Promise<SearchSpaceRecord> {
-    return this.services.searchSpaces.get(experiment.searchSpaceId);
+    return this.services.searchSpaces.get(experiment.searchSpaceId, experiment.project);
   }
 
   @FieldResolver(() => TrialConnection)
@@ -133,11 +144,11 @@ export class ExperimentResolver {
     subscribe: async ({ args, context }) => {
       const { id } = args as { id: string };
       const ctx = context as GraphQLContext;
-      assertId('id', id);
-      await ctx.services.experiments.get(id);
+      await ctx.services.experiments.get(id, scopeOf(ctx));
       return ctx.pubSub.subscribe(Topic.ExperimentUpdated, id);
     },
   })
+  @Needs(Permission.READ)
   experimentUpdated(@Root() experiment: ExperimentRecord, @Arg('id', () => ID) _id: string): ExperimentRecord {
     return experiment;
   }
@@ -147,11 +158,11 @@ export class ExperimentResolver {
     subscribe: async ({ args, context }) => {
       const { experimentId } = args as { experimentId: string };
       const ctx = context as GraphQLContext;
-      assertId('experimentId', experimentId);
-      await ctx.services.experiments.get(experimentId);
+      await ctx.services.experiments.get(experimentId, scopeOf(ctx));
       return ctx.pubSub.subscribe(Topic.PolicyUpdated, experimentId);
     },
   })
+  @Needs(Permission.READ)
   policyUpdated(@Root() update: PolicyUpdateRecord, @Arg('experimentId', () => ID) _experimentId: string): PolicyUpdate {
     return toPolicyUpdate(update);
   }

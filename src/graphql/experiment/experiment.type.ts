@@ -92,6 +92,7 @@ export class TrialCounts {
 @ObjectType()
 export class Experiment {
   @Field(() => ID) id!: string;
+  @Field({ description: "Its search space's project." }) project!: string;
   @Field() name!: string;
   @Field(() => String, { nullable: true }) description!: string | null;
   @Field(() => ID) searchSpaceId!: string;

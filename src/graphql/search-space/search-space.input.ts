@@ -9,6 +9,8 @@ export class CreateSearchSpaceInput {
   @Field(() => JSONScalar, { description: 'The search-space document (docs/search-space.md), or an NNI search space with format NNI.' })
   definition!: unknown;
   @Field(() => SpaceFormat, { defaultValue: 'GRAPHNAS' }) format!: SpaceFormatValue;
+  @Field(() => String, { nullable: true, description: "The project it belongs to: default, the caller's own project for a scoped key, else `default`." })
+  project?: string | null;
 }
 
 @ArgsType()
@@ -16,4 +18,5 @@ export class SearchSpacesArgs {
   @Field(() => Int, { nullable: true, description: 'Page size (default 50, at most 500).' }) first?: number;
   @Field(() => String, { nullable: true }) after?: string;
   @Field(() => String, { nullable: true }) nameContains?: string;
+  @Field(() => String, { nullable: true, description: 'Only this project (a scoped key sees its own project only anyway).' }) project?: string;
 }

@@ -22,6 +22,7 @@ export class Decision {
 @ObjectType()
 export class SearchSpace {
   @Field(() => ID) id!: string;
+  @Field() project!: string;
   @Field() name!: string;
   @Field(() => SpaceKind) kind!: SpaceKindValue;
   @Field(() => JSONScalar, { description: 'The normalised definition.' }) definition!: unknown;

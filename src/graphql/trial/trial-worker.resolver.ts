@@ -1,7 +1,10 @@
-import { Arg, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Float, ID, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Permission } from '../../core/access/access.js';
 import type { Services } from '../../core/services.js';
 import type { TrialMetricRecord, TrialRecord } from '../../core/storage/records.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
+import { Needs } from '../auth/permission.js';
+import { claimantOf, reporterOf, type GraphQLContext } from '../common/context.js';
 import { JSONScalar } from '../common/scalars.js';
 import { Trial, TrialMetric } from './trial.type.js';
 
@@ -15,40 +18,47 @@ export class TrialMetricReport {
 /**
  * Ask/tell for workers that evaluate on their own compute (MLOps platforms): claim a
  * trial under a lease, heartbeat, report learning-curve points, complete or fail it.
- * The loop is shown in examples/external-worker.ts. Pass `workerId` on every call: it is
- * what lets the server refuse a worker whose lease went to another (LEASE_LOST).
+ * The loop is shown in examples/external-worker.ts. A worker is identified by its API key
+ * (a trial claimed with one key is refused, LEASE_LOST, to every other); `workerId` names
+ * the worker process beside that, and is the identity itself only under open access.
  */
 @Resolver()
 export class TrialWorkerResolver {
   constructor(private readonly services: Services) {}
 
   @Mutation(() => Trial, { nullable: true, description: 'The oldest PENDING trial of a RUNNING external experiment, now RUNNING under your lease; null when none is available.' })
+  @Needs(Permission.WORK)
   claimTrial(
     @Arg('experimentId', () => ID) experimentId: string,
     @Arg('workerId') workerId: string,
     @Arg('leaseSeconds', () => Int, { defaultValue: 60 }) leaseSeconds: number,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<TrialRecord | null> {
-    return this.services.trials.claim(experimentId, workerId, leaseSeconds);
+    return this.services.trials.claim(experimentId, claimantOf(ctx, workerId), leaseSeconds, reporterOf(ctx, workerId).scope);
   }
 
   @Mutation(() => Trial, { description: 'Renews the lease; the answer shows whether the trial is still RUNNING.' })
+  @Needs(Permission.WORK)
   heartbeatTrial(
     @Arg('id', () => ID) id: string,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | null,
     @Arg('leaseSeconds', () => Int, { nullable: true }) leaseSeconds: number | null,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<TrialRecord> {
-    return this.services.trials.heartbeat(id, workerId, leaseSeconds);
+    return this.services.trials.heartbeat(id, leaseSeconds, reporterOf(ctx, workerId));
   }
 
   @Mutation(() => TrialMetricReport)
+  @Needs(Permission.WORK)
   async reportTrialMetric(
     @Arg('trialId', () => ID) trialId: string,
     @Arg('step', () => Int) step: number,
     @Arg('name') name: string,
     @Arg('value', () => Float) value: number,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | null,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<TrialMetricReport> {
-    const report = await this.services.trials.reportMetric(trialId, step, name, value, workerId);
+    const report = await this.services.trials.reportMetric(trialId, step, name, value, reporterOf(ctx, workerId));
     return { ...report, shouldStop: report.trial.status !== TrialStatus.RUNNING };
   }
 
@@ -56,22 +66,26 @@ export class TrialWorkerResolver {
     description:
       'RUNNING → SUCCEEDED with final metrics: `reward` (or the objective metric), optionally `params`, `flops`, `latencyMs`. Repeating it with the same idempotencyKey returns the same result; LEASE_LOST when the lease is gone.',
   })
+  @Needs(Permission.WORK)
   completeTrial(
     @Arg('trialId', () => ID) trialId: string,
     @Arg('metrics', () => JSONScalar) metrics: unknown,
     @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey: string | null,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | null,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<TrialRecord> {
-    return this.services.trials.completeFromWorker(trialId, metrics, { workerId, idempotencyKey });
+    return this.services.trials.completeFromWorker(trialId, metrics, { ...reporterOf(ctx, workerId), idempotencyKey });
   }
 
   @Mutation(() => Trial, { description: 'RUNNING → PENDING when retryable and attempts remain, else FAILED.' })
+  @Needs(Permission.WORK)
   failTrial(
     @Arg('trialId', () => ID) trialId: string,
     @Arg('error') error: string,
     @Arg('retryable', { defaultValue: false }) retryable: boolean,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | null,
+    @Ctx() ctx: GraphQLContext,
   ): Promise<TrialRecord> {
-    return this.services.trials.fail(trialId, error, retryable, workerId);
+    return this.services.trials.fail(trialId, error, retryable, reporterOf(ctx, workerId));
   }
 }

@@ -1,10 +1,12 @@
 import { filter, pipe } from '@graphql-yoga/subscription';
-import { Arg, FieldResolver, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Permission } from '../../core/access/access.js';
 import { assertId } from '../../core/errors.js';
 import { Topic } from '../../core/events/topics.js';
 import type { Services } from '../../core/services.js';
 import type { ExperimentRecord, TrialMetricRecord, TrialRecord } from '../../core/storage/records.js';
-import type { GraphQLContext } from '../common/context.js';
+import { Needs } from '../auth/permission.js';
+import { scopeOf, type GraphQLContext } from '../common/context.js';
 import { Experiment } from '../experiment/experiment.type.js';
 import { Trial, TrialMetric } from './trial.type.js';
 
@@ -17,13 +19,15 @@ export class TrialResolver {
   constructor(private readonly services: Services) {}
 
   @Query(() => Trial, { nullable: true })
-  trial(@Arg('id', () => ID) id: string): Promise<TrialRecord> {
-    return this.services.trials.get(id);
+  @Needs(Permission.READ)
+  trial(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<TrialRecord> {
+    return this.services.trials.get(id, scopeOf(ctx));
   }
 
+  // Reached from a trial the caller was already allowed to see.
   @FieldResolver(() => Experiment)
   experiment(@Root() trial: TrialRecord): Promise<ExperimentRecord> {
-    return this.services.experiments.get(trial.experimentId);
+    return this.services.experiments.get(trial.experimentId, null);
   }
 
   @FieldResolver(() => [TrialMetric], { description: 'Learning curve points, by step; all names unless `name` is given.' })
@@ -36,11 +40,11 @@ export class TrialResolver {
     subscribe: async ({ args, context }) => {
       const { experimentId } = args as TrialUpdatedArgs;
       const ctx = context as GraphQLContext;
-      assertId('experimentId', experimentId);
-      await ctx.services.experiments.get(experimentId);
+      await ctx.services.experiments.get(experimentId, scopeOf(ctx));
       return ctx.pubSub.subscribe(Topic.TrialUpdated, experimentId);
     },
   })
+  @Needs(Permission.READ)
   trialUpdated(@Root() trial: TrialRecord, @Arg('experimentId', () => ID) _experimentId: string): TrialRecord {
     return trial;
   }
@@ -50,13 +54,13 @@ export class TrialResolver {
     subscribe: async ({ args, context }) => {
       const { experimentId, trialId } = args as TrialUpdatedArgs & { trialId?: string | null };
       const ctx = context as GraphQLContext;
-      assertId('experimentId', experimentId);
       if (trialId) assertId('trialId', trialId);
-      await ctx.services.experiments.get(experimentId);
+      await ctx.services.experiments.get(experimentId, scopeOf(ctx));
       const source = ctx.pubSub.subscribe(Topic.TrialMetricReported, experimentId);
       return trialId ? pipe(source, filter((metric) => metric.trialId === trialId)) : source;
     },
   })
+  @Needs(Permission.READ)
   trialMetricReported(
     @Root() metric: TrialMetricRecord,
     @Arg('experimentId', () => ID) _experimentId: string,
