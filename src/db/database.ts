@@ -20,6 +20,12 @@ export interface Database {
   readonly dataSource: DataSource;
   /** For a dedicated connection outside the pool (LISTEN). */
   readonly clientConfig: pg.ClientConfig;
+  /**
+   * Embedded: records the URL this process serves the API on beside the data directory's
+   * lock, so that a process refused the directory can be told where to send its work.
+   * Server mode (no lock): nothing.
+   */
+  recordServedUrl(url: string): void;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
   hasPendingMigrations(): Promise<boolean>;
@@ -44,22 +50,13 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
   const poolSize = options.url === null ? 1 : options.poolSize;
   if (options.url === null) {
     // +2: the migration lock client and slack for a connection being replaced.
-    embedded = await startEmbeddedPostgres(options.dataDir, poolSize + 2);
+    embedded = await startEmbeddedPostgres(options.dataDir, poolSize + 2, { onWait: (message, fields) => logger.warn(fields, message) });
     clientConfig = { host: embedded.host, port: embedded.port, user: 'postgres', database: 'postgres' };
     logger.info({ dataDir: options.dataDir ?? 'memory' }, 'embedded database (PGlite) started');
   } else {
     clientConfig = { connectionString: options.url };
   }
-  if (options.schema !== null) {
-    clientConfig = { ...clientConfig, options: `-c search_path=${quoteIdent(options.schema)}` };
-    const client = new pg.Client(clientConfig);
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
-    } finally {
-      await client.end();
-    }
-  }
+  if (options.schema !== null) clientConfig = { ...clientConfig, options: `-c search_path=${quoteIdent(options.schema)}` };
 
   const dataSource = new DataSource({
     type: 'postgres',
@@ -81,8 +78,18 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
     },
   });
   try {
+    if (options.schema !== null) {
+      const client = new pg.Client(clientConfig);
+      await client.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
+      } finally {
+        await client.end();
+      }
+    }
     await dataSource.initialize();
   } catch (error) {
+    // Also releases the data directory's lock: a failed open must not keep it.
     await embedded?.stop();
     throw error;
   }
@@ -91,6 +98,7 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
     mode: embedded ? 'embedded' : 'server',
     dataSource,
     clientConfig,
+    recordServedUrl: (url) => embedded?.recordServedUrl(url),
     async migrate() {
       // Replicas starting together must not run the same migration twice.
       const lock = new pg.Client(clientConfig);

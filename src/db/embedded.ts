@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { acquireStoreLock, type StoreLock, type StoreLockOptions } from './store-lock.js';
 
 /**
  * The embedded database: PGlite (PostgreSQL compiled to wasm) in this process, served
@@ -10,30 +10,47 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
  * Known behaviour designed around elsewhere: PGlite runs one query at a time, so a
  * transaction on one connection blocks the others (services never use a second
  * connection inside a transaction), and NOTIFY is not delivered across connections (the
- * embedded mode uses the in-process event bus).
+ * embedded mode uses the in-process event bus). PGlite does not lock its directory: the
+ * store lock (store-lock.ts) does, before PGlite reads a byte of it.
  */
 export interface EmbeddedPostgres {
   readonly host: string;
   readonly port: number;
+  /** Records where this process serves the API beside the store lock (nothing in memory). */
+  recordServedUrl(url: string): void;
   stop(): Promise<void>;
 }
 
-/** `dataDir` null keeps everything in memory (tests, demos). */
-export async function startEmbeddedPostgres(dataDir: string | null, maxConnections: number): Promise<EmbeddedPostgres> {
-  if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir === null ? {} : { dataDir });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-  await server.start();
-  const conn = server.getServerConn();
-  const port = Number(conn.slice(conn.lastIndexOf(':') + 1));
-  return {
-    host: '127.0.0.1',
-    port,
-    async stop() {
-      await server.stop();
-      // close() checkpoints and flushes the data directory: without it the last writes
-      // are lost on restart.
-      await db.close();
-    },
-  };
+/** `dataDir` null keeps everything in memory (tests, demos): nothing to lock. */
+export async function startEmbeddedPostgres(dataDir: string | null, maxConnections: number, lockOptions: StoreLockOptions = {}): Promise<EmbeddedPostgres> {
+  const lock: StoreLock | null = dataDir === null ? null : await acquireStoreLock(dataDir, lockOptions);
+  let db: PGlite | null = null;
+  try {
+    db = await PGlite.create(dataDir === null ? {} : { dataDir });
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+    await server.start();
+    const conn = server.getServerConn();
+    const port = Number(conn.slice(conn.lastIndexOf(':') + 1));
+    const opened = db;
+    return {
+      host: '127.0.0.1',
+      port,
+      recordServedUrl: (url) => lock?.recordServedUrl(url),
+      async stop() {
+        try {
+          await server.stop();
+          // close() checkpoints and flushes the data directory: without it the last writes
+          // are lost on restart.
+          await opened.close();
+        } finally {
+          await lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    // The error that stopped the start is the one to report, not a failed cleanup.
+    await db?.close().catch(() => undefined);
+    await lock?.release();
+    throw error;
+  }
 }
