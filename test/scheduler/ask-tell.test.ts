@@ -370,6 +370,35 @@ describe('ask/tell: external workers through GraphQL', async () => {
         assert.equal(tooBig.finalMetrics.violates_params, 1);
       });
 
+      test('ASHA: at each rung only the top 1/η go on; a stopped trial is PRUNED with its value at the rung, which is recorded', async () => {
+        const id = await externalExperiment(
+          { budget: { maxTrials: 10, parallelTrials: 3 }, earlyStopping: { type: 'asha', metric: 'val_accuracy', minResource: 1, reductionFactor: 2 } },
+          3,
+        );
+        const config = await gqlOk<{ experiment: { earlyStopping: Record<string, unknown> } }>(url, `query($id: ID!) { experiment(id: $id) { earlyStopping { type metric minResource reductionFactor minEarlyStoppingRate minTrials startStep } } }`, { id });
+        assert.deepEqual(config.experiment.earlyStopping, { type: 'asha', metric: 'val_accuracy', minResource: 1, reductionFactor: 2, minEarlyStoppingRate: 0, minTrials: 0, startStep: null });
+        const [a, b, c] = [await claimed(id, 'a'), await claimed(id, 'b'), await claimed(id, 'c')];
+        const report = async (t: TrialView, step: number, value: number, w: string) => ok(await calls.report(t.id, step, value, w)).reportTrialMetric;
+        // Rungs at steps 1, 2, 4. Step 0 and 3 are none: nobody is judged there.
+        assert.equal((await report(a, 0, 0.1, 'a')).shouldStop, false);
+        assert.equal((await report(a, 1, 0.6, 'a')).shouldStop, false, 'alone at the rung, it is the best');
+        assert.equal((await report(b, 1, 0.7, 'b')).shouldStop, false, 'top 1 of 2');
+        const stopped = await report(c, 1, 0.5, 'c');
+        assert.equal(stopped.shouldStop, true, 'third of three, only the top 1 goes on');
+        assert.equal(stopped.trial.status, 'PRUNED');
+        assert.equal(stopped.trial.reward, 0.5, 'the value at the rung');
+        assert.equal(stopped.trial.finalMetrics.pruned_rung, 0);
+        assert.equal(stopped.trial.finalMetrics.pruned_step, 1);
+        assert.match(stopped.trial.error ?? '', /ASHA rung 0 \(step 1\).*not in the top 1 of 3/);
+        assert.equal((await report(a, 3, 0.1, 'a')).shouldStop, false, 'step 3 is not a rung');
+        assert.equal((await report(b, 2, 0.8, 'b')).shouldStop, false);
+        assert.equal((await report(a, 2, 0.65, 'a')).shouldStop, true, 'second of two at rung 1');
+        const invalid = await gql(url, `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`, {
+          input: { name: 'bad asha', searchSpaceId: spaceId, evaluator: { type: 'external' }, earlyStopping: { type: 'asha', metric: 'val_accuracy', reductionFactor: 1, minResource: 0 } },
+        });
+        assert.deepEqual((invalid.errors![0]!.extensions!.fields as { path: string }[]).map((f) => f.path).sort(), ['input.earlyStopping.minResource', 'input.earlyStopping.reductionFactor']);
+      });
+
       test('early stopping: a clearly worse curve is PRUNED by the median rule, with its best value as reward', async () => {
         const id = await externalExperiment(
           { budget: { maxTrials: 10, parallelTrials: 3 }, earlyStopping: { metric: 'val_accuracy', minTrials: 2, startStep: 1 } },

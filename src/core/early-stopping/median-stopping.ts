@@ -1,5 +1,5 @@
 import { isBetter } from '../objective/objective.js';
-import type { EarlyStoppingSpec, ObjectiveDirection } from '../storage/records.js';
+import type { MedianStoppingSpec, ObjectiveDirection } from '../storage/records.js';
 
 export interface StopDecision {
   readonly stop: boolean;
@@ -20,7 +20,7 @@ function median(values: readonly number[]): number {
  * model-free, and hard to fool (Golovin et al., "Google Vizier", 2017).
  */
 export function medianStoppingRule(
-  rule: EarlyStoppingSpec,
+  rule: MedianStoppingSpec,
   direction: ObjectiveDirection,
   step: number,
   bestSoFar: number,

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { IssueList } from '../errors.js';
-import type { Budget, Constraints, EarlyStoppingSpec, EvaluatorSpec, Objective, ObjectiveDirection, StrategySpec } from '../storage/records.js';
+import { ashaRuleIssues } from '../early-stopping/asha.js';
+import type { AshaStoppingSpec, Budget, Constraints, EarlyStoppingSpec, EvaluatorSpec, Objective, ObjectiveDirection, StrategySpec } from '../storage/records.js';
 
 /** The user's input, as loose as GraphQL lets it arrive; `normalizeExperimentConfig` decides. */
 export interface ExperimentConfigInput {
@@ -21,6 +22,9 @@ export interface ExperimentConfigInput {
     readonly metric?: string | null;
     readonly minTrials?: number | null;
     readonly startStep?: number | null;
+    readonly minResource?: number | null;
+    readonly reductionFactor?: number | null;
+    readonly minEarlyStoppingRate?: number | null;
   } | null;
   readonly seed?: number | null;
 }
@@ -130,16 +134,30 @@ export function normalizeExperimentConfig(input: ExperimentConfigInput, prefix =
   let earlyStopping: EarlyStoppingSpec | null = null;
   if (input.earlyStopping) {
     const es = input.earlyStopping;
-    if ((es.type ?? 'median') !== 'median') errors.add(`${prefix}.earlyStopping.type`, 'unknown rule; the one rule is median');
+    const at = `${prefix}.earlyStopping`;
+    const type = es.type ?? 'median';
     const esMetric = es.metric ?? '';
-    if (esMetric.length === 0 || esMetric.length > LIMITS.metricName) {
-      errors.add(`${prefix}.earlyStopping.metric`, `must be 1 to ${LIMITS.metricName} characters`);
+    if (esMetric.length === 0 || esMetric.length > LIMITS.metricName) errors.add(`${at}.metric`, `must be 1 to ${LIMITS.metricName} characters`);
+    if (type === 'median') {
+      const minTrials = es.minTrials ?? 5;
+      integerIn(errors, `${at}.minTrials`, minTrials, 1, LIMITS.maxTrials);
+      const startStep = es.startStep ?? 1;
+      integerIn(errors, `${at}.startStep`, startStep, 0, 1_000_000);
+      earlyStopping = { type: 'median', metric: esMetric, minTrials, startStep };
+    } else if (type === 'asha') {
+      const rule: AshaStoppingSpec = {
+        type: 'asha',
+        metric: esMetric,
+        minResource: es.minResource ?? 1,
+        reductionFactor: es.reductionFactor ?? 3,
+        minEarlyStoppingRate: es.minEarlyStoppingRate ?? 0,
+        minTrials: es.minTrials ?? 0,
+      };
+      errors.addAll(ashaRuleIssues(rule).filter((i) => i.path !== 'metric'), at);
+      earlyStopping = rule;
+    } else {
+      errors.add(`${at}.type`, 'unknown rule; one of median, asha');
     }
-    const minTrials = es.minTrials ?? 5;
-    integerIn(errors, `${prefix}.earlyStopping.minTrials`, minTrials, 1, LIMITS.maxTrials);
-    const startStep = es.startStep ?? 1;
-    integerIn(errors, `${prefix}.earlyStopping.startStep`, startStep, 0, 1_000_000);
-    earlyStopping = { type: 'median', metric: esMetric, minTrials, startStep };
   }
 
   const seed = input.seed ?? randomInt(0, LIMITS.maxSeed);

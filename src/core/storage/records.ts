@@ -63,7 +63,7 @@ export interface EvaluatorSpec {
 }
 
 /** The median stopping rule (Golovin et al. 2017, as in Vizier and Katib). */
-export interface EarlyStoppingSpec {
+export interface MedianStoppingSpec {
   readonly type: 'median';
   /** The intermediate metric compared, e.g. `val_accuracy`. */
   readonly metric: string;
@@ -72,6 +72,22 @@ export interface EarlyStoppingSpec {
   /** Steps before which no trial is stopped. */
   readonly startStep: number;
 }
+
+/** Asynchronous successive halving (src/core/early-stopping/asha.ts). */
+export interface AshaStoppingSpec {
+  readonly type: 'asha';
+  readonly metric: string;
+  /** The steps (epochs) of the first rung. */
+  readonly minResource: number;
+  /** η: a trial goes on past a rung only in the top 1/η there. */
+  readonly reductionFactor: number;
+  /** The first rungs skipped. */
+  readonly minEarlyStoppingRate: number;
+  /** Other trials that must have reached a rung before anyone is stopped there. */
+  readonly minTrials: number;
+}
+
+export type EarlyStoppingSpec = MedianStoppingSpec | AshaStoppingSpec;
 
 export interface ExperimentRecord {
   readonly id: string;

@@ -135,8 +135,8 @@ export interface TrialMetricRepository {
   /** Idempotent on (trial, name, step): a repeated report overwrites the value. */
   upsert(record: TrialMetricRecord): Promise<TrialMetricRecord>;
   list(trialId: string, name?: string | null): Promise<TrialMetricRecord[]>;
-  /** Values of `name` at `step` over the experiment's trials, for the median stopping rule. */
-  valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[]): Promise<number[]>;
+  /** Values of `name` at `step` over the experiment's trials (but `exceptTrialId`), for the early-stopping rules. */
+  valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[], exceptTrialId?: string): Promise<number[]>;
 }
 
 export interface EventLogRepository {

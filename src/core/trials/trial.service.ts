@@ -136,7 +136,7 @@ export class TrialService {
       assertHolder(trial, reporter.workerId, this.now());
       const metric = await tx.metrics.upsert({ id: randomUUID(), trialId, experimentId: trial.experimentId, step, name, value, createdAt: this.now() });
       tx.emit(event(Topic.TrialMetricReported, trial.experimentId, metric));
-      const verdict = await earlyStopVerdict(tx, await this.experimentOf(tx, trial), trial, name, step);
+      const verdict = await earlyStopVerdict(tx, await this.experimentOf(tx, trial), trial, name, step, value);
       if (verdict === null) return { metric, trial };
       const pruned = await applyTransition(tx, trialId, prune(verdict.reward, verdict.finalMetrics, verdict.reason), this.now());
       return { metric, trial: pruned.trial };

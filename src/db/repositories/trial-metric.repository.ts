@@ -25,11 +25,11 @@ export class TypeormTrialMetricRepository implements TrialMetricRepository {
     });
   }
 
-  async valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[]): Promise<number[]> {
+  async valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[], exceptTrialId?: string): Promise<number[]> {
     const rows: { value: number }[] = await this.em.query(
       `SELECT m.value FROM trial_metric m JOIN trial t ON t.id = m.trial_id
-       WHERE m.experiment_id = $1 AND m.name = $2 AND m.step = $3 AND t.status = ANY($4::trial_status[])`,
-      [experimentId, name, step, trialStatuses],
+       WHERE m.experiment_id = $1 AND m.name = $2 AND m.step = $3 AND t.status = ANY($4::trial_status[]) AND ($5::uuid IS NULL OR m.trial_id <> $5::uuid)`,
+      [experimentId, name, step, trialStatuses, exceptTrialId ?? null],
     );
     return rows.map((r) => Number(r.value));
   }

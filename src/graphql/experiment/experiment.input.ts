@@ -42,10 +42,14 @@ export class BudgetInput {
 
 @InputType()
 export class EarlyStoppingInput {
-  @Field(() => String, { nullable: true, description: 'Default and only rule: median.' }) type?: string | null;
+  @Field(() => String, { nullable: true, description: 'median (default) or asha.' }) type?: string | null;
   @Field({ description: 'The intermediate metric to compare, e.g. val_accuracy.' }) metric!: string;
-  @Field(() => Int, { nullable: true, description: 'Completed trials needed before stopping any (default 5).' }) minTrials?: number | null;
-  @Field(() => Int, { nullable: true, description: 'No trial is stopped before this step (default 1).' }) startStep?: number | null;
+  @Field(() => Int, { nullable: true, description: 'median: completed trials needed before stopping any (default 5); asha: other trials that must have reached a rung (default 0).' })
+  minTrials?: number | null;
+  @Field(() => Int, { nullable: true, description: 'median: no trial is stopped before this step (default 1).' }) startStep?: number | null;
+  @Field(() => Int, { nullable: true, description: 'asha: the steps (epochs) of the first rung (default 1).' }) minResource?: number | null;
+  @Field(() => Int, { nullable: true, description: 'asha: η, a trial goes on past a rung only in the top 1/η there (default 3).' }) reductionFactor?: number | null;
+  @Field(() => Int, { nullable: true, description: 'asha: the first rungs skipped (default 0).' }) minEarlyStoppingRate?: number | null;
 }
 
 @InputType()

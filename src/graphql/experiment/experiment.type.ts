@@ -41,12 +41,18 @@ export class Budget {
   maxConsecutiveDuplicates!: number;
 }
 
-@ObjectType({ description: 'The median stopping rule: stop a trial whose best value by a step is worse than the median of completed trials at that step.' })
+@ObjectType({
+  description:
+    'median: stop a trial whose best value by a step is worse than the median of completed trials at that step. asha: asynchronous successive halving; at rung k (step minResource·η^(minEarlyStoppingRate+k)) a trial goes on only in the top 1/η of the trials that reached the rung.',
+})
 export class EarlyStopping {
   @Field() type!: string;
   @Field() metric!: string;
   @Field(() => Int) minTrials!: number;
-  @Field(() => Int) startStep!: number;
+  @Field(() => Int, { nullable: true, description: 'median only.' }) startStep!: number | null;
+  @Field(() => Int, { nullable: true, description: 'asha only.' }) minResource!: number | null;
+  @Field(() => Int, { nullable: true, description: 'asha only.' }) reductionFactor!: number | null;
+  @Field(() => Int, { nullable: true, description: 'asha only.' }) minEarlyStoppingRate!: number | null;
 }
 
 @ObjectType()
