@@ -2,12 +2,15 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { printSchema } from 'graphql';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
+import { GraphnasError } from './errors/index.js';
 import { createSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
 import { runExperimentFile } from './run-experiment.js';
+import { runExperimentRemote } from './run-remote.js';
 import { startServer } from './server.js';
 
 const USAGE = `graphnas — neural architecture search as a GraphQL service
@@ -18,6 +21,11 @@ commands:
   serve     start the GraphQL API (embedded PGlite unless DATABASE_URL is set)
   run FILE  run the experiment FILE describes (e.g. examples/nb201-reinforce.json) with a
             progress bar, then print the leaderboard; results stay in the database
+            (which must not be in use: a data directory has one owner)
+    --url URL   submit it to the graphnas service at URL (http://host:port/graphql) and
+                follow it there instead; the way to run next to a server on its ./data
+    --key KEY   the API key to send with --url (better: GRAPHNAS_API_KEY, which does
+                not show in the process list)
   migrate   apply pending database migrations and exit
   schema    write schema.graphql from the code (--check: fail if it differs)
   help      this text
@@ -84,6 +92,28 @@ async function schema(check: boolean): Promise<void> {
   console.log(`wrote ${SCHEMA_FILE}`);
 }
 
+const RUN_USAGE = 'usage: graphnas run FILE [--url http://host:port/graphql] [--key KEY]';
+
+function runArguments(args: readonly string[]): { file: string; url: string | null; key: string | null } {
+  const usage = (problem: string): never => {
+    console.error(`${problem}\n${RUN_USAGE}`);
+    process.exit(2);
+  };
+  let parsed: { values: { url?: string; key?: string }; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options: { url: { type: 'string' }, key: { type: 'string' } } });
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (file === undefined) return usage('graphnas run needs an experiment file');
+  if (extra.length > 0) return usage(`unexpected argument "${extra[0]}"`);
+  const { url = null, key = null } = parsed.values;
+  if (url !== null && !/^https?:\/\/[^/]/.test(url)) return usage(`--url must be an http(s) URL, got "${url}"`);
+  if (key !== null && url === null) return usage('--key is sent to a service: it needs --url');
+  return { file, url, key };
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   switch (command) {
@@ -92,14 +122,20 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'migrate':
       return migrate(loadConfig());
     case 'run': {
-      const file = rest[0];
-      if (!file) {
-        console.error('usage: graphnas run <experiment.json>');
-        process.exit(2);
-      }
+      const args = runArguments(rest);
       const config = loadConfig();
-      const final = await runExperimentFile(file, config, makeLogger({ ...config, logLevel: process.env.LOG_LEVEL ?? 'warn' }));
-      process.exit(final.status === 'SUCCEEDED' ? 0 : 1);
+      try {
+        const final =
+          args.url === null
+            ? await runExperimentFile(args.file, config, makeLogger({ ...config, logLevel: process.env.LOG_LEVEL ?? 'warn' }))
+            : await runExperimentRemote(args.file, { url: args.url, apiKey: args.key ?? config.apiKey });
+        process.exit(final.status === 'SUCCEEDED' ? 0 : 1);
+      } catch (error) {
+        // Refusals and bad input are the user's to read, without a stack trace.
+        if (!(error instanceof GraphnasError)) throw error;
+        console.error(`graphnas run: ${error.code === 'BAD_USER_INPUT' ? `${args.file}: ` : ''}${error.message}`);
+        process.exit(1);
+      }
       return;
     }
     case 'schema':

@@ -21,6 +21,8 @@ export interface Config {
   readonly schedulerLeaseSeconds: number;
   readonly trialLeaseSeconds: number;
   readonly schedulerResyncMs: number;
+  /** The API key `graphnas run --url` sends to the service; null sends none. */
+  readonly apiKey: string | null;
   /** Testing only: the process SIGKILLs itself after this many commits that emitted events. */
   readonly faultKillAfterCommits: number | null;
   /** `auto`: keys (or OIDC) required, except on loopback before the first key exists; `on`; `off`. */
@@ -117,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     schedulerLeaseSeconds: integer(env, 'GRAPHNAS_SCHEDULER_LEASE_SECONDS', 15, 2, 3600),
     trialLeaseSeconds: integer(env, 'GRAPHNAS_TRIAL_LEASE_SECONDS', 30, 3, 86_400),
     schedulerResyncMs: integer(env, 'GRAPHNAS_SCHEDULER_RESYNC_MS', 2000, 50, 600_000),
+    apiKey: env.GRAPHNAS_API_KEY || null,
     faultKillAfterCommits: env.GRAPHNAS_FAULT_KILL_AFTER_COMMITS ? integer(env, 'GRAPHNAS_FAULT_KILL_AFTER_COMMITS', 0, 1, 1_000_000_000) : null,
     auth: oneOf(env, 'GRAPHNAS_AUTH', ['auto', 'on', 'off'] as const, 'auto'),
     adminKey: adminKey(env),
