@@ -2,6 +2,7 @@ export {
   BACKEND_ENV_VAR,
   BACKEND_ORDER,
   currentBackendSelection,
+  isGpuBackend,
   selectBackend,
   type BackendAttempt,
   type BackendLog,
@@ -10,3 +11,4 @@ export {
   type SelectBackendOptions,
 } from './select.js';
 export { MISSING_WASM_KERNELS, registerWasmTrainingKernels, type WasmKernelRegistration } from './wasm-kernels.js';
+export type { WebGpuAdapter, WebGpuFault } from './webgpu.js';

@@ -1,7 +1,13 @@
 /**
  * Picks the TensorFlow.js backend once per process (or worker thread):
- * tfjs-node-gpu → tfjs-node → wasm (SIMD) → pure JS cpu, or the one named by the
- * `preferred` option / GRAPHNAS_TF_BACKEND.
+ * tfjs-node-gpu → WebGPU on a hardware adapter → tfjs-node → wasm (SIMD) → pure JS cpu,
+ * or the one named by the `preferred` option / GRAPHNAS_TF_BACKEND.
+ *
+ * WebGPU is tried only where the caller allows it (`allowWebGpu`: the training workers).
+ * Each thread that uses it holds a device of its own, and the main thread's tensors are
+ * the controller's, whose sampling must not change with the GPU a machine happens to
+ * have. A software adapter (llvmpipe) is used only when webgpu is named: it is for
+ * testing correctness, and slower than wasm.
  *
  * The two native packages are optionalDependencies: their install downloads
  * libtensorflow, which fails without network access and npm then skips them. They are
@@ -18,11 +24,17 @@ import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 // all of them, so after selectBackend tf.grad / optimizer.minimize work on any backend.
 import '@tensorflow/tfjs-layers';
 import { registerWasmTrainingKernels, type WasmKernelRegistration } from './wasm-kernels.js';
+import { initWebGpu, type WebGpuAdapter } from './webgpu.js';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** Preference order when nothing is requested. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Whether a backend trains on a GPU (the pool shares such a device between fewer trials). */
+export function isGpuBackend(name: BackendName): boolean {
+  return name === 'tensorflow-gpu' || name === 'webgpu';
+}
 
 export const BACKEND_ENV_VAR = 'GRAPHNAS_TF_BACKEND';
 
@@ -32,6 +44,8 @@ const ALIASES: Readonly<Record<string, BackendName | 'auto'>> = {
   'tfjs-node-gpu': 'tensorflow-gpu',
   'node-gpu': 'tensorflow-gpu',
   gpu: 'tensorflow-gpu',
+  webgpu: 'webgpu',
+  dawn: 'webgpu',
   tensorflow: 'tensorflow',
   'tfjs-node': 'tensorflow',
   node: 'tensorflow',
@@ -47,8 +61,14 @@ const NATIVE_PACKAGES: Readonly<Record<'tensorflow-gpu' | 'tensorflow', string>>
 export type BackendLog = (msg: string, fields?: object) => void;
 
 export interface SelectBackendOptions {
-  /** 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu' | 'auto'; overrides GRAPHNAS_TF_BACKEND. */
+  /** 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu' | 'auto'; overrides GRAPHNAS_TF_BACKEND. */
   readonly preferred?: string;
+  /**
+   * Whether WebGPU may be used in this thread; without it a request for webgpu goes down
+   * the order from there, saying why.
+   * @default false
+   */
+  readonly allowWebGpu?: boolean;
   readonly log?: BackendLog;
   /**
    * How the optional native packages are loaded; defaults to `require`. A seam for tests
@@ -75,6 +95,8 @@ export interface BackendSelection {
   readonly threads?: number;
   /** wasm only: the training kernels added or replaced. */
   readonly kernels?: WasmKernelRegistration;
+  /** webgpu only: the adapter it trains on. */
+  readonly adapter?: WebGpuAdapter;
   readonly attempts: readonly BackendAttempt[];
 }
 
@@ -116,6 +138,20 @@ export function currentBackendSelection(): Promise<BackendSelection> | undefined
   return selection;
 }
 
+/**
+ * The backend a training pool asks its workers for: GRAPHNAS_TF_BACKEND, when set, wins
+ * over the evaluator's configured one, since it is the operator's word about this machine
+ * (an experiment's config travels between machines).
+ */
+export function trainingBackendRequest(configured: string): string {
+  return process.env[BACKEND_ENV_VAR]?.trim() || configured;
+}
+
+/** The canonical name behind a request ('tfjs-node' → tensorflow); throws on an unknown one. */
+export function resolveBackendName(raw: string): BackendName | 'auto' {
+  return resolveRequest(raw).request;
+}
+
 function resolveRequest(preferred: string | undefined): { request: BackendName | 'auto'; source: string } {
   const fromOption = preferred?.trim();
   const fromEnv = process.env[BACKEND_ENV_VAR]?.trim();
@@ -131,11 +167,14 @@ function resolveRequest(preferred: string | undefined): { request: BackendName |
 async function doSelect(
   request: BackendName | 'auto', source: string, options: SelectBackendOptions, log: BackendLog,
 ): Promise<BackendSelection> {
-  const candidates = request === 'auto' ? BACKEND_ORDER : BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(request));
+  const webgpu = { allowed: options.allowWebGpu === true, allowSoftware: request === 'webgpu' };
+  const ordered = request === 'auto' ? BACKEND_ORDER : BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(request));
+  // Where WebGPU is not allowed, `auto` does not mention it; a request that names it says why it was passed over.
+  const candidates = webgpu.allowed || request === 'webgpu' ? ordered : ordered.filter((name) => name !== 'webgpu');
   const attempts: BackendAttempt[] = [];
   const loadModule = options.loadModule ?? defaultLoadModule;
   for (const name of candidates) {
-    const outcome = await tryBackend(name, loadModule);
+    const outcome = await tryBackend(name, loadModule, webgpu);
     attempts.push({ name, ok: outcome.ok, detail: outcome.detail });
     if (!outcome.ok) {
       log('tfjs backend unavailable', { backend: name, detail: outcome.detail });
@@ -146,7 +185,7 @@ async function doSelect(
       .join('; ');
     const result: BackendSelection = { name, tfBackend: tf.getBackend(), reason, attempts, ...outcome.extra };
     log('tfjs backend selected', {
-      backend: name, reason, simd: result.simd, threads: result.threads,
+      backend: name, reason, adapter: result.adapter?.summary, simd: result.simd, threads: result.threads,
       kernelsAdded: result.kernels?.added, kernelsReplaced: result.kernels?.replaced,
     });
     return result;
@@ -157,7 +196,7 @@ async function doSelect(
 interface Outcome {
   readonly ok: boolean;
   readonly detail: string;
-  readonly extra?: Pick<BackendSelection, 'simd' | 'threads' | 'kernels'>;
+  readonly extra?: Pick<BackendSelection, 'simd' | 'threads' | 'kernels' | 'adapter'>;
 }
 
 // Resolving by a runtime string keeps TypeScript from needing (absent) type declarations
@@ -168,12 +207,19 @@ function defaultLoadModule(id: string): unknown {
   return dynamicRequire(id);
 }
 
-async function tryBackend(name: BackendName, loadModule: (id: string) => unknown): Promise<Outcome> {
+async function tryBackend(
+  name: BackendName, loadModule: (id: string) => unknown, webgpu: { allowed: boolean; allowSoftware: boolean },
+): Promise<Outcome> {
   try {
     switch (name) {
       case 'tensorflow-gpu':
       case 'tensorflow':
         return await tryNative(NATIVE_PACKAGES[name], loadModule);
+      case 'webgpu': {
+        if (!webgpu.allowed) return { ok: false, detail: 'not used in this thread (WebGPU is for training workers)' };
+        const init = await initWebGpu({ allowSoftware: webgpu.allowSoftware });
+        return init.ok ? { ok: true, detail: init.detail, extra: { adapter: init.adapter } } : { ok: false, detail: init.detail };
+      }
       case 'wasm':
         return await tryWasm();
       case 'cpu':

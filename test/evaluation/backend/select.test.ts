@@ -4,6 +4,8 @@ import { describe, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import type { BackendSelection } from '../../../src/evaluation/backend/index.js';
 import { BACKEND_ENV_VAR, selectBackend } from '../../../src/evaluation/backend/index.js';
+import { isSoftwareAdapter } from '../../../src/evaluation/backend/webgpu.js';
+import { webGpuForTests } from './webgpu-adapter.js';
 
 interface WorkerResult {
   readonly selection?: BackendSelection;
@@ -15,7 +17,7 @@ interface WorkerResult {
 }
 
 /** selectBackend is once per thread, so each scenario gets a fresh worker. */
-function inWorker(job: { preferred?: string; native: string }, env: Record<string, string | undefined> = {}): Promise<WorkerResult> {
+function inWorker(job: { preferred?: string; allowWebGpu?: boolean; native: string }, env: Record<string, string | undefined> = {}): Promise<WorkerResult> {
   const workerEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, [BACKEND_ENV_VAR]: undefined, ...env })) {
     if (v !== undefined) workerEnv[k] = v;
@@ -88,6 +90,44 @@ describe('selectBackend', () => {
     const u = ok(unregistered);
     assert.equal(u.name, 'wasm');
     assert.match(u.reason, /registered no 'tensorflow' backend/);
+  });
+
+  test('auto, even where WebGPU is allowed, never takes a software adapter; a named webgpu does, only where allowed', async () => {
+    const webgpu = await webGpuForTests();
+    const [auto, named, notAllowed] = await Promise.all([
+      inWorker({ native: 'absent', allowWebGpu: true }),
+      inWorker({ native: 'absent', allowWebGpu: true, preferred: 'webgpu' }),
+      inWorker({ native: 'absent', preferred: 'webgpu' }),
+    ]);
+    const a = ok(auto);
+    if (webgpu.adapter?.software === false) {
+      assert.equal(a.name, 'webgpu', 'a hardware adapter is taken under auto');
+    } else {
+      assert.equal(a.name, 'wasm');
+      const attempt = a.attempts.find((t) => t.name === 'webgpu');
+      assert.equal(attempt?.ok, false);
+      assert.match(attempt?.detail ?? '', /software adapters are used only when webgpu is named|no GPU device node/);
+    }
+    const n = ok(named);
+    if (webgpu.skip) {
+      assert.equal(n.name, 'wasm', `no adapter here (${webgpu.skip}), so down the order`);
+    } else {
+      assert.equal(n.name, 'webgpu');
+      assert.equal(n.adapter?.summary, webgpu.adapter?.summary);
+    }
+    const refused = ok(notAllowed);
+    assert.equal(refused.name, 'wasm');
+    assert.match(refused.reason, /webgpu: not used in this thread/);
+  });
+
+  test('software adapters are told apart by Dawn\'s fallback flag or their names', () => {
+    const info = (device: string, description = '', vendor = '') => ({ vendor, architecture: '', device, description });
+    assert.equal(isSoftwareAdapter(info('llvmpipe-llvm-15-0-6-256-bits-', 'OpenGL version 4.5 (Core Profile) Mesa 22.3.6')), true);
+    assert.equal(isSoftwareAdapter(info('llvmpipe (LLVM 15.0.6, 256 bits)', 'Mesa 22.3.6 (LLVM 15.0.6)', 'mesa')), true);
+    assert.equal(isSoftwareAdapter(info('SwiftShader Device (Subzero)', 'SwiftShader driver', 'google')), true);
+    assert.equal(isSoftwareAdapter({ ...info('Microsoft Basic Render Driver'), isFallbackAdapter: true }), true);
+    assert.equal(isSoftwareAdapter(info('NVIDIA H200', 'NVIDIA: 550.54.15 550.54.15.0', 'nvidia')), false);
+    assert.equal(isSoftwareAdapter(info('AMD Radeon Pro W7900 (RADV NAVI31)', 'radv Mesa 24.0.5', 'amd')), false);
   });
 
   test('rejects unknown names and is idempotent in-process', async () => {
