@@ -35,6 +35,15 @@ export interface EvaluationResult {
   readonly params?: number;
   readonly flops?: number;
   readonly latencyMs?: number;
+  /** What computed the result, so it can be traced to its hardware; absent where nothing ran here (a table, an external worker). */
+  readonly runtime?: EvaluationRuntime;
+}
+
+export interface EvaluationRuntime {
+  /** The TensorFlow.js backend: `webgpu`, `wasm`, `tensorflow-gpu`, … */
+  readonly backend: string;
+  /** For webgpu, the adapter: device, driver, Dawn backend and whether it is software; null for the others. */
+  readonly adapter: string | null;
 }
 
 /**

@@ -35,8 +35,16 @@ export interface TfjsTrainerConfig extends Omit<ProxyConfig, 'splitSeed'> {
   /** Null: the experiment's data seed, so the split follows the experiment's seed like everything else. */
   readonly splitSeed: number | null;
   readonly workers: number;
-  /** `auto` picks the fastest available; `GRAPHNAS_TF_BACKEND` overrides either way. */
+  /**
+   * `auto` picks the fastest available (docs/child-networks.md has the order); `webgpu`
+   * also allows a software adapter; `GRAPHNAS_TF_BACKEND` overrides either way.
+   */
   readonly backend: string;
+  /**
+   * Trials in flight at once on a GPU backend (each in its own worker thread, holding its
+   * own device), at most `workers`. One by default: bench:train measures more.
+   */
+  readonly gpuTrials: number;
   readonly warmStart: boolean;
   readonly constraints: readonly Constraint[];
   /** After an abort, a worker that has not stopped within this time is terminated and replaced. */
@@ -69,6 +77,9 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   measureLatency: true,
 };
 
+/** See TfjsTrainerConfig.gpuTrials. */
+export const DEFAULT_GPU_TRIALS = 1;
+
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
@@ -84,7 +95,7 @@ export function parseTfjsTrainerConfig(input: unknown): TfjsTrainerConfig {
   const o = input as Input;
   const known = new Set([
     'type', 'dataset', 'validationFraction', 'splitSeed', 'epochs', 'trainSubset', 'valSubset', 'resolution', 'batchSize',
-    'optimizer', 'learningRate', 'schedule', 'reward', 'measureLatency', 'workers', 'backend', 'warmStart', 'constraints', 'abortGraceMs',
+    'optimizer', 'learningRate', 'schedule', 'reward', 'measureLatency', 'workers', 'backend', 'gpuTrials', 'warmStart', 'constraints', 'abortGraceMs',
   ]);
   for (const key of Object.keys(o)) if (!known.has(key)) issues.push({ path: key, message: 'unknown option' });
   if (o.type !== undefined && o.type !== 'tfjs-trainer') issues.push({ path: 'type', message: `must be "tfjs-trainer", got ${JSON.stringify(o.type)}` });
@@ -107,6 +118,7 @@ export function parseTfjsTrainerConfig(input: unknown): TfjsTrainerConfig {
     measureLatency: v.boolean('measureLatency', PROXY_DEFAULTS.measureLatency),
     workers: v.integer('workers', defaultWorkers(), 1),
     backend: v.string('backend', 'auto'),
+    gpuTrials: v.integer('gpuTrials', DEFAULT_GPU_TRIALS, 1),
     warmStart: v.boolean('warmStart', false),
     constraints: parseConstraints(o.constraints, issues),
     abortGraceMs: v.integer('abortGraceMs', 10_000, 0),

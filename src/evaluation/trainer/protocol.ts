@@ -1,9 +1,9 @@
-import type { MetricPoint } from '../evaluator.js';
+import type { EvaluationRuntime, MetricPoint } from '../evaluator.js';
 import type { TrialJob, TrialOutcome } from './run-trial.js';
 
 /** Data a train worker starts with (`workerData`). */
 export interface TrainWorkerData {
-  /** Backend request for selectBackend ('auto', 'wasm', 'cpu', …). */
+  /** Backend request for selectBackend ('auto', 'webgpu', 'wasm', 'cpu', …). */
   readonly backend: string;
 }
 
@@ -18,17 +18,37 @@ export interface SerializedError {
   readonly name: string;
   readonly message: string;
   readonly stack?: string;
+  /** Carried across because the scheduler retries on it (a lost GPU device is retryable). */
+  readonly retryable?: boolean;
 }
 
-/** Worker → main. */
+/** A worker's tfjs memory after a trial: flat from trial to trial unless something leaks. */
+export interface WorkerMemory {
+  readonly tensors: number;
+  readonly bytes: number;
+  /** Bytes in GPU buffers in use (webgpu); null on backends without GPU memory. */
+  readonly gpuBytes: number | null;
+  /** Bytes the device holds for tfjs, in use or pooled for reuse (webgpu); null elsewhere. */
+  readonly gpuBytesAllocated: number | null;
+}
+
+/**
+ * Worker → main. `ready` says which backend the worker trains on and whether that is a
+ * GPU (the pool then shares the device between fewer trials). `retire` on a failure asks
+ * the pool to replace the worker: its GPU device failed, and a fresh thread acquires a
+ * fresh one.
+ */
 export type FromWorker =
-  | { readonly type: 'ready'; readonly backend: string; readonly reason: string }
+  | { readonly type: 'ready'; readonly runtime: EvaluationRuntime; readonly gpu: boolean; readonly reason: string }
   | { readonly type: 'metric'; readonly jobId: number; readonly point: MetricPoint }
-  | { readonly type: 'done'; readonly jobId: number; readonly outcome: TrialOutcome }
-  | { readonly type: 'failed'; readonly jobId: number; readonly error: SerializedError };
+  | { readonly type: 'done'; readonly jobId: number; readonly outcome: TrialOutcome; readonly runtime: EvaluationRuntime; readonly memory: WorkerMemory }
+  | { readonly type: 'failed'; readonly jobId: number; readonly error: SerializedError; readonly retire?: boolean };
 
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  if (err instanceof Error) {
+    const retryable = (err as { retryable?: unknown }).retryable === true ? { retryable: true } : {};
+    return { name: err.name, message: err.message, stack: err.stack, ...retryable };
+  }
   return { name: 'Error', message: String(err) };
 }
 
@@ -36,5 +56,6 @@ export function deserializeError(e: SerializedError): Error {
   const err = new Error(e.message);
   err.name = e.name;
   if (e.stack) err.stack = e.stack;
+  if (e.retryable) Object.defineProperty(err, 'retryable', { value: true, enumerable: true });
   return err;
 }

@@ -1,3 +1,4 @@
+import { trainingBackendRequest } from '../backend/select.js';
 import { TRAIN_WORKER_SCRIPT, TrainWorkerPool, type PoolOptions } from './pool.js';
 
 /** A hold on a process-wide pool; `release` once, when the evaluator is done with it. */
@@ -15,14 +16,16 @@ const pools = new Map<string, Shared>();
 
 /**
  * The process's training pool for these options, shared by every evaluator that asks for
- * the same backend, worker script and abort grace. Each experiment used to start its own
+ * the same backend (after GRAPHNAS_TF_BACKEND, see trainingBackendRequest), GPU sharing,
+ * worker script and abort grace. Each experiment used to start its own
  * core-count pool, so two experiments at once ran twice as many training threads as cores
  * (and held twice the memory); now they queue, FIFO, for the same threads. The pool grows
  * to the largest `size` any current user asked for and is disposed when its last user
  * releases it.
  */
-export function acquireTrainWorkerPool(options: PoolOptions): PoolLease {
-  const key = JSON.stringify([options.backend, options.script ?? TRAIN_WORKER_SCRIPT, options.abortGraceMs]);
+export function acquireTrainWorkerPool(requested: PoolOptions): PoolLease {
+  const options = { ...requested, backend: trainingBackendRequest(requested.backend) };
+  const key = JSON.stringify([options.backend, options.gpuTrials, options.script ?? TRAIN_WORKER_SCRIPT, options.abortGraceMs]);
   let shared = pools.get(key);
   if (shared) shared.pool.grow(options.size);
   else {

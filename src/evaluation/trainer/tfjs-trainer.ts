@@ -40,6 +40,7 @@ export class TfjsTrainerEvaluator implements Evaluator {
     this.lease ??= acquireTrainWorkerPool({
       size: config.workers,
       backend: config.backend,
+      gpuTrials: config.gpuTrials,
       abortGraceMs: config.abortGraceMs,
       script: this.options.workerScript,
     });
@@ -58,9 +59,9 @@ export class TfjsTrainerEvaluator implements Evaluator {
     }).catch((err: unknown) => {
       throw this.disposed ? new Error('tfjs-trainer evaluator disposed') : err;
     });
-    const { result, weights } = outcome;
+    const { result, weights, runtime } = outcome;
     if (weights && (!this.donor || result.reward > this.donor.reward)) this.donor = { reward: result.reward, weights };
-    return result;
+    return { ...result, runtime };
   }
 
   /** Statistics of the pool this evaluator uses (shared: busy and queued count every user's trials). */
