@@ -16,10 +16,18 @@
  *    which bounds what any proxy can reach.
  * 5. warmStart: the same architectures through the default proxy with warm starting on.
  *
- * Writes bench/results/train.json and train.md (not with --proxy unless --write). `--quick` is a < 1 min smoke run (4
- * architectures, tiny budgets, wasm only) that writes nothing unless `--write` is given.
- * Options: --archs N, --workers N, --seed S, --backends wasm,cpu, --repeat N, --proxy-seeds N,
- * --proxy JSON (proxy knobs over the defaults).
+ * 6. Throughput (bench/train/throughput-report.ts): samples/s of the wasm pool and of webgpu
+ *    for the default proxy and a larger one (32×32, batch 256, a wider network), webgpu with
+ *    1, 2, 4 trials in flight and one at a time with 4× batches, and where webgpu overtakes.
+ *
+ * Writes bench/results/train.json and train.md (not with --proxy unless --write), and the
+ * throughput to train.throughput.json and .md. `--throughput` runs only section 6 (what
+ * scripts/gpu-check.sh measures). `--quick` is a < 1 min smoke run (4 architectures, tiny
+ * budgets, wasm only, no throughput) that writes nothing unless `--write` is given.
+ * Options: --archs N, --workers N, --seed S, --backends wasm,webgpu,cpu, --repeat N, --proxy-seeds N,
+ * --proxy JSON (proxy knobs over the defaults), --throughput-samples D,L (wasm images per
+ * trial, default and large proxy), --gpu-samples D,L (the same for webgpu), --in-flight 1,2,4,
+ * --out DIR (where the throughput files go).
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -35,6 +43,7 @@ import type { BackendJob } from './train/backend.worker.js';
 import { mean, spearman } from './train/stats.js';
 import type { Throughput } from './train/throughput.js';
 import type { MatMulCeiling } from './matmul-ceiling.js';
+import { defaultInFlight, runThroughput, throughputMarkdown } from './train/throughput-report.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(`--${name}`);
@@ -50,7 +59,15 @@ const workers = Number(option('workers') ?? Math.min(2, availableParallelism()))
 const seed = Number(option('seed') ?? 1);
 const repeatCount = Math.min(archCount, Number(option('repeat') ?? (quick ? 2 : 10)));
 const proxySeeds = Math.max(1, Number(option('proxy-seeds') ?? (quick ? 1 : 3)));
-const backends = (option('backends') ?? (quick ? 'wasm' : 'tensorflow-gpu,tensorflow,wasm,cpu')).split(',');
+const backends = (option('backends') ?? (quick ? 'wasm' : 'tensorflow-gpu,webgpu,tensorflow,wasm,cpu')).split(',');
+const throughputOnly = flag('throughput');
+const sampleCounts = (raw: string): { default: number; large: number } => {
+  const [d, l] = raw.split(',').map(Number);
+  return { default: d ?? 1024, large: l ?? d ?? 512 };
+};
+const wasmSamples = sampleCounts(option('throughput-samples') ?? '1024,512');
+const gpuSamples = option('gpu-samples') === undefined ? wasmSamples : sampleCounts(option('gpu-samples') as string);
+const inFlight = option('in-flight')?.split(',').map(Number) ?? defaultInFlight();
 const root = join(__dirname, '..', '..');
 
 /** The ~10× budget: native 28×28, 2.5× the images, 1.5× the epochs, 2.5× the validation set. */
@@ -68,6 +85,7 @@ interface BackendResult {
   readonly backend: string;
   readonly ok: boolean;
   readonly reason: string;
+  readonly adapter?: string;
   readonly ceiling?: MatMulCeiling;
   readonly at28?: Throughput;
   readonly at14?: Throughput;
@@ -144,8 +162,29 @@ async function scoreAll(
 
 const sum = (rs: readonly EvaluationResult[], key: string): number => rs.reduce((s, r) => s + (r.metrics[key] ?? 0), 0);
 
+async function throughput(): Promise<void> {
+  const report = await runThroughput({
+    backends,
+    samples: { wasm: wasmSamples, webgpu: gpuSamples },
+    inFlight,
+    log,
+  });
+  for (const c of report.comparisons) {
+    log(`${c.proxy} proxy: wasm pool ${c.wasmPool?.toFixed(1) ?? '—'} samples/s, webgpu ${c.webgpu?.toFixed(1) ?? '—'} samples/s, ratio ${c.ratio?.toFixed(2) ?? '—'}`);
+  }
+  const dir = option('out') ?? join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'train.throughput.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(dir, 'train.throughput.md'), throughputMarkdown(report));
+  log(`wrote ${join(dir, 'train.throughput.json')} and train.throughput.md`);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  if (throughputOnly) {
+    await throughput();
+    return;
+  }
   log(`${quick ? 'quick' : 'full'} run: ${archCount} architectures, ${workers} workers, backends ${backends.join(', ')}`);
 
   // Memory first, while the process holds nothing else.
@@ -160,7 +199,7 @@ async function main(): Promise<void> {
     // The pure JS backend needs tens of seconds per batch of this CNN: one timed batch is all it gets.
     const r = await measureBackend({ backend, matMulSize: cpu ? 256 : 1024, samples: quick ? 256 : cpu ? 64 : 2048, warmupSamples: cpu ? 64 : 128 });
     backendResults.push(r);
-    log(r.ok ? `${backend}: ceiling ${r.ceiling?.gflops.toFixed(1)} GFLOP/s, 28×28 ${r.at28?.samplesPerSecond.toFixed(0)} samples/s (${r.at28?.effectiveGflops.toFixed(2)} GFLOP/s), 14×14 ${r.at14?.samplesPerSecond.toFixed(0)} samples/s` : `${backend}: unavailable (${r.reason})`);
+    log(r.ok ? `${backend}${r.adapter ? ` on ${r.adapter}` : ''}: ceiling ${r.ceiling?.gflops.toFixed(1)} GFLOP/s, 28×28 ${r.at28?.samplesPerSecond.toFixed(0)} samples/s (${r.at28?.effectiveGflops.toFixed(2)} GFLOP/s), 14×14 ${r.at14?.samplesPerSecond.toFixed(0)} samples/s` : `${backend}: unavailable (${r.reason})`);
   }
 
   const archs = sampleArchitectures(archCount);
@@ -266,6 +305,7 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, 'train.md'), markdown(report));
     log('wrote bench/results/train.json and train.md');
   }
+  if (!quick) await throughput();
 }
 
 function median(values: readonly number[]): number {
@@ -304,7 +344,7 @@ function markdown(r: Report): string {
     '|---|---|---|---|---|---|---|---|',
     ...r.backends.map((b) =>
       b.ok
-        ? `| ${b.backend} | ${f(b.ceiling?.gflops, 1)} | ${f(b.at28?.samplesPerSecond, 0)} | ${f(b.at28?.effectiveGflops)} | ${f(b.ratio28)} | ${f(b.at14?.samplesPerSecond, 0)} | ${f(b.at14?.effectiveGflops)} | ${f(b.ratio14)} |`
+        ? `| ${b.backend}${b.adapter ? ` (${b.adapter})` : ''} | ${f(b.ceiling?.gflops, 1)} | ${f(b.at28?.samplesPerSecond, 0)} | ${f(b.at28?.effectiveGflops)} | ${f(b.ratio28)} | ${f(b.at14?.samplesPerSecond, 0)} | ${f(b.at14?.effectiveGflops)} | ${f(b.ratio14)} |`
         : `| ${b.backend} | unavailable: ${b.reason.replace(/\|/g, '/')} |||||||`,
     ),
     '',

@@ -20,7 +20,8 @@ const job = workerData as BackendJob;
 
 void (async () => {
   try {
-    const sel = await selectBackend({ preferred: job.backend });
+    // Named, webgpu may also be a software adapter: the table says which (`adapter`).
+    const sel = await selectBackend({ preferred: job.backend, allowWebGpu: true });
     if (sel.name !== job.backend) {
       parentPort?.postMessage({ ok: false, backend: job.backend, reason: sel.reason });
       return;
@@ -28,7 +29,7 @@ void (async () => {
     const ceiling = await measureMatMulCeiling({ size: job.matMulSize, repetitions: 5 });
     const at28 = await measureTrainingThroughput(SMALL_CNN, [28, 28, 1], { samples: job.samples, warmupSamples: job.warmupSamples });
     const at14 = await measureTrainingThroughput(SMALL_CNN, [14, 14, 1], { samples: job.samples, warmupSamples: job.warmupSamples });
-    parentPort?.postMessage({ ok: true, backend: job.backend, reason: sel.reason, ceiling, at28, at14 });
+    parentPort?.postMessage({ ok: true, backend: job.backend, reason: sel.reason, adapter: sel.adapter?.summary, ceiling, at28, at14 });
   } catch (err) {
     parentPort?.postMessage({ ok: false, backend: job.backend, reason: err instanceof Error ? err.message : String(err) });
   }
