@@ -9,6 +9,7 @@ import { openDatabase } from './db/database.js';
 import { GraphnasError } from './errors/index.js';
 import { createSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
+import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { runExperimentFile } from './run-experiment.js';
 import { runExperimentRemote } from './run-remote.js';
 import { startServer } from './server.js';
@@ -26,6 +27,8 @@ commands:
                 follow it there instead; the way to run next to a server on its ./data
     --key KEY   the API key to send with --url (better: GRAPHNAS_API_KEY, which does
                 not show in the process list)
+  keys      create, list and revoke API keys (graphnas keys help); works before any key
+            exists, on the store directly, to make the first admin key
   migrate   apply pending database migrations and exit
   schema    write schema.graphql from the code (--check: fail if it differs)
   help      this text
@@ -39,8 +42,9 @@ export async function printedSchema(): Promise<string> {
   return `${printSchema(await createSchema(null))}\n`;
 }
 
-function makeLogger(config: Config): Logger {
-  return createLogger(config.logLevel, config.logFormat === 'auto' ? {} : { pretty: config.logFormat === 'pretty' });
+/** The server logs at info unless LOG_LEVEL says otherwise; the commands that print their own output at warn. */
+function makeLogger(config: Config, fallbackLevel = 'info'): Logger {
+  return createLogger(config.logLevel ?? fallbackLevel, config.logFormat === 'auto' ? {} : { pretty: config.logFormat === 'pretty' });
 }
 
 async function serve(config: Config): Promise<void> {
@@ -127,7 +131,7 @@ async function main(argv: readonly string[]): Promise<void> {
       try {
         const final =
           args.url === null
-            ? await runExperimentFile(args.file, config, makeLogger({ ...config, logLevel: process.env.LOG_LEVEL ?? 'warn' }))
+            ? await runExperimentFile(args.file, config, makeLogger(config, 'warn'))
             : await runExperimentRemote(args.file, { url: args.url, apiKey: args.key ?? config.apiKey });
         process.exit(final.status === 'SUCCEEDED' ? 0 : 1);
       } catch (error) {
@@ -136,6 +140,15 @@ async function main(argv: readonly string[]): Promise<void> {
         console.error(`graphnas run: ${error.code === 'BAD_USER_INPUT' ? `${args.file}: ` : ''}${error.message}`);
         process.exit(1);
       }
+      return;
+    }
+    case 'keys': {
+      if (rest[0] === undefined || rest[0] === 'help' || rest.includes('--help')) {
+        console.log(KEYS_USAGE);
+        return;
+      }
+      const config = loadConfig();
+      process.exit(await keysCommand(rest, config, makeLogger(config, 'warn')));
       return;
     }
     case 'schema':
@@ -153,7 +166,12 @@ async function main(argv: readonly string[]): Promise<void> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error instanceof ConfigError ? `configuration error: ${error.message}` : error);
+    // Refusals, bad input and bad configuration are the user's to read, without a stack
+    // trace; anything else is a bug and keeps its trace.
+    if (error instanceof ConfigError) console.error(`configuration error: ${error.message}`);
+    else if (error instanceof GraphnasError) console.error(`graphnas: ${error.message}`);
+    else if (error instanceof TypeError && (error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(error.message);
+    else console.error(error);
     process.exit(1);
   });
 }

@@ -1,3 +1,5 @@
+import { GraphnasError } from './errors/index.js';
+
 /**
  * Configuration from environment variables; the README's table lists every one. Bad
  * values stop the process at start with a message naming the variable.
@@ -11,7 +13,8 @@ export interface Config {
   /** Embedded data directory; null keeps the embedded database in memory. */
   readonly dataDir: string | null;
   readonly dbPoolSize: number;
-  readonly logLevel: string;
+  /** LOG_LEVEL as given; null when unset (the server logs at info, the CLI's commands at warn). */
+  readonly logLevel: string | null;
   readonly logFormat: 'json' | 'pretty' | 'auto';
   readonly maxBodyBytes: number;
   readonly maxQueryDepth: number;
@@ -40,7 +43,12 @@ export interface OidcConfig {
   readonly projectClaim: string;
 }
 
-export class ConfigError extends Error {}
+/** A bad environment variable: the process stops at start, naming it. */
+export class ConfigError extends GraphnasError {
+  constructor(message: string) {
+    super('BAD_USER_INPUT', message);
+  }
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -110,7 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseSchema: schema,
     dataDir: dataDir === ':memory:' ? null : dataDir,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: env.LOG_LEVEL || null,
     logFormat,
     maxBodyBytes: integer(env, 'GRAPHNAS_MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxQueryDepth: integer(env, 'GRAPHNAS_MAX_QUERY_DEPTH', 12, 2, 100),

@@ -173,6 +173,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   await services.scheduler?.start();
   const { port } = httpServer.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
+  // Beside the store's lock, so that a CLI refused the store can say where to send its work.
+  database.recordServedUrl(url);
   logger.info({ url, database: database.mode }, 'graphnas is serving');
 
   let closing: Promise<void> | null = null;
