@@ -12,11 +12,15 @@ COPY examples ./examples
 RUN npx tsc -p tsconfig.json
 
 FROM node:20-slim
-# Fashion-MNIST, the default dataset of the tfjs-trainer evaluator.
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends dataset-fashion-mnist \
+# Fashion-MNIST, the default dataset of the tfjs-trainer evaluator. libvulkan1 and libegl1
+# are the Vulkan and EGL loaders the webgpu backend (Dawn) opens a GPU through; the
+# driver's own libraries and its Vulkan ICD come from the host, mounted by the NVIDIA
+# container runtime when NVIDIA_DRIVER_CAPABILITIES includes `graphics`.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends dataset-fashion-mnist libvulkan1 libegl1 \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 GRAPHNAS_DATA_DIR=/data LOG_FORMAT=json
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 GRAPHNAS_DATA_DIR=/data LOG_FORMAT=json \
+  NVIDIA_DRIVER_CAPABILITIES=compute,graphics,utility
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
