@@ -83,3 +83,11 @@ export function readObservations(obj: JsonObject, key: string, path = 'state'): 
     return { actions: actions as number[], reward: readNumber(o, 'reward', where), policyVersion: readInteger(o, 'policyVersion', where) };
   });
 }
+
+/** A list of action sequences (integers only; the caller checks them against its decisions). */
+export function readActionSequences(obj: JsonObject, key: string, path = 'state'): number[][] {
+  return readArray(obj, key, path).map((item, i) => {
+    if (!Array.isArray(item) || !item.every((a) => Number.isInteger(a))) throw new SnapshotError(`${path}.${key}[${i}]`, 'is not an action sequence');
+    return item as number[];
+  });
+}

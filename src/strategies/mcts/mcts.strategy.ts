@@ -29,7 +29,7 @@ import { Random } from '../../random/index.js';
 import { assertValidActions, assertValidDecisions, decisionSignature, isActive, sampleUniformActions } from '../actions.js';
 import { assertCount, assertReward } from '../checks.js';
 import { actionsKey, InFlight, type InFlightEntry } from '../in-flight.js';
-import { readArray, readInteger, readNullableNumber, readObject, readRandom, snapshotState, SnapshotError } from '../snapshot.js';
+import { readActionSequences, readArray, readInteger, readNullableNumber, readObject, readRandom, snapshotState, SnapshotError } from '../snapshot.js';
 import { resolveMctsHyperparameters, type MctsHyperparameters } from './hyperparameters.js';
 import { COMPLETE, SearchTree } from './tree.js';
 
@@ -270,11 +270,8 @@ export class MctsStrategy implements SearchStrategy {
       assertValidActions(this.decisions, e.actions);
       if (e.charged.some((n) => n >= tree.size)) throw new SnapshotError(`state.inFlight[${i}].charged`, 'names a node the tree does not have');
     });
-    const evaluated = readArray(state, 'evaluated').map((a, i) => {
-      if (!Array.isArray(a) || !a.every((x) => Number.isInteger(x))) throw new SnapshotError(`state.evaluated[${i}]`, 'is not an action sequence');
-      assertValidActions(this.decisions, a as number[]);
-      return a as number[];
-    });
+    const evaluated = readActionSequences(state, 'evaluated');
+    evaluated.forEach((a) => assertValidActions(this.decisions, a));
     const amaf = readChoiceStatistics(this.decisions, readObject(state, 'amaf'));
     const restored = {
       rng: readRandom(state, 'rng'),

@@ -17,3 +17,12 @@ export function reinforceLoss(scores: ActionScores, advantages: readonly number[
     return tf.sub(policyTerm, tf.mul(tf.mean(scores.entropy), entropyWeight)) as tf.Scalar;
   });
 }
+
+/**
+ * Priority-queue training's term (Abolafia et al., "Neural Program Synthesis with Priority
+ * Queue Training", 2018): λ · mean over the best architectures found of −log π(x), a
+ * maximum-likelihood pull towards them that REINFORCE's high-variance gradient lacks.
+ */
+export function eliteLoss(eliteLogProb: tf.Tensor1D, weight: number): tf.Scalar {
+  return tf.tidy(() => tf.mul(tf.neg(tf.mean(eliteLogProb)), weight) as tf.Scalar);
+}

@@ -6,6 +6,15 @@
  * Rewards of proposals sampled by an older policy version are used as they are (no
  * importance weights), as in ENAS and asynchronous Zoph & Le: with small learning rates
  * between versions the bias is small, and dropping them would waste evaluations.
+ *
+ * Two additions make it learn within the few hundred evaluations a search has:
+ * - elites (priority-queue training): the `eliteSize` best distinct architectures
+ *   observed are kept, and every update also raises their log-probability;
+ * - no repeats: a proposal draws `1 + resampleRepeats` architectures from the policy and
+ *   takes the first that was neither observed nor is in flight (the first draw if all
+ *   were). A repeat would be answered from the earlier trial and teach nothing, and a
+ *   run of them ends the search as converged. Observations of repeats still count in
+ *   the batches, like any reward.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Decision } from '../../space/types.js';
@@ -13,7 +22,9 @@ import type { Observation, Proposal, SearchStrategy, StrategySnapshot, StrategyS
 import { Random } from '../../random/index.js';
 import { assertValidActions, assertValidDecisions, decisionSignature } from '../actions.js';
 import { assertCount, assertReward } from '../checks.js';
+import { actionsKey, InFlight } from '../in-flight.js';
 import {
+  readActionSequences,
   readArray,
   readInteger,
   readNullableNumber,
@@ -29,11 +40,12 @@ import { Adam } from './adam.js';
 import { AdvantageEstimator } from './advantage.js';
 import { clipByGlobalNorm } from './gradient-clipping.js';
 import { resolveReinforceHyperparameters, type ReinforceHyperparameters } from './hyperparameters.js';
-import { reinforceLoss } from './loss.js';
+import { eliteLoss, reinforceLoss } from './loss.js';
 import { LstmPolicy } from './policy.js';
 import { decodeFloat32, encodeFloat32 } from './weights-codec.js';
 
-const SNAPSHOT_VERSION = 1;
+/** Version 2 added the elites, the architectures observed and those in flight; a version 1 snapshot reads with none. */
+const SNAPSHOT_VERSION = 2;
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
 
 export class ReinforceStrategy implements SearchStrategy {
@@ -45,6 +57,12 @@ export class ReinforceStrategy implements SearchStrategy {
   private optimizer: Adam;
   private advantage: AdvantageEstimator;
   private pending: StoredObservation[] = [];
+  /** The best distinct architectures observed, best first (older first among equals). */
+  private elites: StoredObservation[] = [];
+  /** Every distinct architecture observed, in order of first observation. */
+  private evaluated: number[][] = [];
+  private seen = new Set<string>();
+  private inFlight = new InFlight();
   private step = 0;
   private lastMeanReward: number | null = null;
   private lastEntropy: number | null = null;
@@ -84,10 +102,23 @@ export class ReinforceStrategy implements SearchStrategy {
   async propose(count: number): Promise<Proposal[]> {
     this.assertLive();
     assertCount(count);
-    // One uniform per decision per architecture, drawn up front in architecture order, so
-    // propose(2) and propose(1) twice consume the same numbers.
-    const uniforms = Array.from({ length: count }, () => this.decisions.map(() => this.rng.nextFloat()));
-    return this.policy.sample(uniforms).map((s) => ({ actions: s.actions, logProb: s.logProb, policyVersion: this.step }));
+    const proposals: Proposal[] = [];
+    // Architecture by architecture, each with its own uniforms (one per decision and draw)
+    // taken before the next's, so propose(2) and propose(1) twice consume the same numbers.
+    // The 1 + resampleRepeats draws go through the LSTM as one batch: about the cost of one.
+    for (let i = 0; i < count; i++) {
+      const uniforms = Array.from({ length: 1 + this.params.resampleRepeats }, () => this.decisions.map(() => this.rng.nextFloat()));
+      const draws = this.policy.sample(uniforms);
+      const sample = draws.find((d) => !this.taken(d.actions)) ?? draws[0]!;
+      this.inFlight.add({ actions: sample.actions, charged: [] });
+      proposals.push({ actions: sample.actions, logProb: sample.logProb, policyVersion: this.step });
+    }
+    return proposals;
+  }
+
+  private taken(actions: readonly number[]): boolean {
+    const key = actionsKey(actions);
+    return this.seen.has(key) || this.inFlight.has(key);
   }
 
   async observe(observations: readonly Observation[]): Promise<void> {
@@ -96,8 +127,26 @@ export class ReinforceStrategy implements SearchStrategy {
       assertValidActions(this.decisions, o.actions);
       assertReward(o.reward);
     }
-    for (const o of observations) this.pending.push({ actions: [...o.actions], reward: o.reward, policyVersion: o.policyVersion });
+    for (const o of observations) {
+      const stored = { actions: [...o.actions], reward: o.reward, policyVersion: o.policyVersion };
+      this.inFlight.settle(o.actions);
+      this.remember(stored);
+      this.pending.push(stored);
+    }
     while (this.pending.length >= this.params.batchSize) this.update(this.pending.splice(0, this.params.batchSize));
+  }
+
+  private remember(o: StoredObservation): void {
+    const key = actionsKey(o.actions);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.evaluated.push(o.actions);
+    const size = this.params.eliteSize;
+    if (size === 0 || (this.elites.length >= size && o.reward <= this.elites[this.elites.length - 1]!.reward)) return;
+    let at = this.elites.length;
+    while (at > 0 && this.elites[at - 1]!.reward < o.reward) at--;
+    this.elites.splice(at, 0, o);
+    if (this.elites.length > size) this.elites.pop();
   }
 
   private update(batch: readonly StoredObservation[]): void {
@@ -106,10 +155,15 @@ export class ReinforceStrategy implements SearchStrategy {
     const variables = this.policy.variables;
     const entropy = tf.tidy(() => {
       let meanEntropy: tf.Scalar | undefined;
+      const elites = this.params.eliteWeight > 0 ? this.elites : [];
       const { grads } = tf.variableGrads(() => {
-        const scores = this.policy.score(batch.map((o) => o.actions));
-        meanEntropy = tf.keep(tf.mean(scores.entropy) as tf.Scalar);
-        return reinforceLoss(scores, advantages, this.params.entropyWeight);
+        // One teacher-forced pass over the batch and the elites together.
+        const scores = this.policy.score([...batch.map((o) => o.actions), ...elites.map((o) => o.actions)]);
+        const n = batch.length;
+        const own = { logProb: tf.slice(scores.logProb, 0, n), entropy: tf.slice(scores.entropy, 0, n) };
+        meanEntropy = tf.keep(tf.mean(own.entropy) as tf.Scalar);
+        const loss = reinforceLoss(own, advantages, this.params.entropyWeight);
+        return elites.length === 0 ? loss : (tf.add(loss, eliteLoss(tf.slice(scores.logProb, n), this.params.eliteWeight)) as tf.Scalar);
       }, variables);
       let gradients = variables.map((v) => grads[v.name]!);
       if (this.params.gradientClipNorm !== null) gradients = clipByGlobalNorm(gradients, this.params.gradientClipNorm).clipped;
@@ -137,6 +191,9 @@ export class ReinforceStrategy implements SearchStrategy {
         adam: { step: this.optimizer.step, firstMoments: encode(this.optimizer.firstMoments), secondMoments: encode(this.optimizer.secondMoments) },
         advantage: this.advantage.state(),
         pending: this.pending,
+        elites: this.elites,
+        evaluated: this.evaluated,
+        inFlight: this.inFlight.toJSON(),
         meanReward: this.lastMeanReward,
         entropy: this.lastEntropy,
       },
@@ -149,7 +206,8 @@ export class ReinforceStrategy implements SearchStrategy {
    */
   restore(snapshot: StrategySnapshot): void {
     this.assertLive();
-    const state = snapshotState(snapshot, this.type, SNAPSHOT_VERSION, this.signature);
+    const version = snapshot?.version === 1 ? 1 : SNAPSHOT_VERSION;
+    const state = snapshotState(snapshot, this.type, version, this.signature);
     let params: ReinforceHyperparameters;
     try {
       params = resolveReinforceHyperparameters(state.hyperparameters);
@@ -159,7 +217,12 @@ export class ReinforceStrategy implements SearchStrategy {
     const adamState = readObject(state, 'adam');
     const advantageState = readObject(state, 'advantage');
     const pending = readObservations(state, 'pending');
-    pending.forEach((o) => assertValidActions(this.decisions, o.actions));
+    const elites = version === 1 ? [] : readObservations(state, 'elites');
+    const evaluated = version === 1 ? [] : readActionSequences(state, 'evaluated');
+    const inFlight = version === 1 ? new InFlight() : InFlight.read(state, 'inFlight');
+    [...pending, ...elites].forEach((o) => assertValidActions(this.decisions, o.actions));
+    evaluated.forEach((a) => assertValidActions(this.decisions, a));
+    inFlight.entries.forEach((e) => assertValidActions(this.decisions, e.actions));
     const parsed = {
       step: readInteger(state, 'step'),
       rng: readRandom(state, 'rng'),
@@ -192,6 +255,10 @@ export class ReinforceStrategy implements SearchStrategy {
     this.optimizer = optimizer;
     this.advantage = this.newAdvantage(parsed.advantage);
     this.pending = pending;
+    this.elites = elites;
+    this.evaluated = evaluated;
+    this.seen = new Set(evaluated.map(actionsKey));
+    this.inFlight = inFlight;
     this.step = parsed.step;
     this.rng = parsed.rng;
     this.lastMeanReward = parsed.meanReward;
