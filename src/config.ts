@@ -17,7 +17,9 @@ export interface Config {
   readonly logLevel: string | null;
   readonly logFormat: 'json' | 'pretty' | 'auto';
   readonly maxBodyBytes: number;
-  readonly maxQueryDepth: number;
+  readonly limits: ApiLimits;
+  /** Browser origins besides the server's own that may call the API (CORS and WebSocket upgrades). */
+  readonly allowedOrigins: readonly string[];
   readonly shutdownTimeoutMs: number;
   /** Whether this process runs experiments' reconcile loops (an API-only replica may not). */
   readonly scheduler: boolean;
@@ -33,6 +35,20 @@ export interface Config {
   /** An admin token installed (as its hash) at start: how a container gets its first key. */
   readonly adminKey: string | null;
   readonly oidc: OidcConfig | null;
+}
+
+/** What one operation may ask for, the same on HTTP and WebSocket (README, "Limits"). */
+export interface ApiLimits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  readonly maxCost: number;
+  /** Operations one principal may start per window; 0 turns the rate limit off. */
+  readonly rateLimit: number;
+  readonly rateWindowSeconds: number;
+  /** Whether GraphQL errors may say "Did you mean …" (a schema leak where introspection is not wanted). */
+  readonly fieldSuggestions: boolean;
 }
 
 export interface OidcConfig {
@@ -86,6 +102,39 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
+function origins(env: Env): string[] {
+  const raw = env.GRAPHNAS_CORS_ORIGINS ?? '';
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
+    .map((o) => {
+      let origin: string | null = null;
+      try {
+        origin = new URL(o).origin;
+      } catch {
+        // reported below with the variable's name
+      }
+      if (origin === null || origin === 'null' || origin !== o) {
+        throw new ConfigError(`GRAPHNAS_CORS_ORIGINS must list origins such as https://dashboard.example.com (scheme, host, optional port; no path), got "${o}"`);
+      }
+      return origin;
+    });
+}
+
+function limits(env: Env): ApiLimits {
+  return {
+    maxDepth: integer(env, 'GRAPHNAS_MAX_QUERY_DEPTH', 8, 2, 100),
+    maxAliases: integer(env, 'GRAPHNAS_MAX_ALIASES', 15, 0, 1000),
+    maxDirectives: integer(env, 'GRAPHNAS_MAX_DIRECTIVES', 50, 0, 1000),
+    maxTokens: integer(env, 'GRAPHNAS_MAX_TOKENS', 1000, 100, 100_000),
+    maxCost: integer(env, 'GRAPHNAS_MAX_COST', 5000, 10, 10_000_000),
+    rateLimit: integer(env, 'GRAPHNAS_RATE_LIMIT', 600, 0, 1_000_000),
+    rateWindowSeconds: integer(env, 'GRAPHNAS_RATE_LIMIT_WINDOW_SECONDS', 10, 1, 3600),
+    fieldSuggestions: flag(env, 'GRAPHNAS_FIELD_SUGGESTIONS', env.NODE_ENV !== 'production'),
+  };
+}
+
 function oidcConfig(env: Env): OidcConfig | null {
   const issuer = env.GRAPHNAS_OIDC_ISSUER || null;
   if (issuer === null) return null;
@@ -121,7 +170,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || null,
     logFormat,
     maxBodyBytes: integer(env, 'GRAPHNAS_MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-    maxQueryDepth: integer(env, 'GRAPHNAS_MAX_QUERY_DEPTH', 12, 2, 100),
+    limits: limits(env),
+    allowedOrigins: origins(env),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     scheduler: flag(env, 'GRAPHNAS_SCHEDULER', true),
     schedulerLeaseSeconds: integer(env, 'GRAPHNAS_SCHEDULER_LEASE_SECONDS', 15, 2, 3600),

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { specifiedRules } from 'graphql';
 import { ConfigError, type Config } from './config.js';
 import { AuditService } from './core/audit/audit.service.js';
 import { ApiKeyService } from './core/keys/api-key.service.js';
@@ -20,11 +19,15 @@ import { auditMutations } from './graphql/audit.js';
 import { Authenticator, isLoopback } from './graphql/auth/authenticator.js';
 import { OidcVerifier } from './graphql/auth/oidc.js';
 import { formatError } from './graphql/errors.js';
-import { depthLimit } from './graphql/limits.js';
+import { OperationLimits, PrincipalRateLimiter } from './graphql/limits/index.js';
 import { createLocalPubSub, createSchema } from './graphql/schema.js';
 import { OperationGuard } from './graphql/transport/guard.js';
 import { mountGraphqlHttp } from './graphql/transport/http.js';
 import { serveGraphqlWs } from './graphql/transport/websocket.js';
+import { answerClientErrors, errorHandler, notFound } from './http/failures.js';
+import { errorBody } from './http/json-errors.js';
+import { OriginPolicy, originGuard } from './http/origin.js';
+import { assignRequestId } from './http/request-id.js';
 import type { Logger } from './logger.js';
 import { selectBackend } from './evaluation/backend/index.js';
 import { createEvaluatorFactory, createPluginCatalog } from './plugins.js';
@@ -131,20 +134,25 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const pubSub = createLocalPubSub();
   const stopBridge = services.events.onEvent((e) => pubSub.publish(e.topic, e.key, e.payload as never));
   const schema = await createSchema(services, [auditMutations(logger)]);
-  const guard = new OperationGuard(schema, logger);
-  const format = formatError(logger);
-  const validationRules = [depthLimit(config.maxQueryDepth)];
+  const { limits } = config;
+  const rate = limits.rateLimit > 0 ? new PrincipalRateLimiter(limits.rateLimit, limits.rateWindowSeconds) : null;
+  const guard = new OperationGuard(schema, logger, new OperationLimits(schema, limits), rate);
+  const format = formatError(logger, { fieldSuggestions: limits.fieldSuggestions });
+  const originPolicy = new OriginPolicy(config.allowedOrigins);
 
   const app = express();
+  app.disable('x-powered-by');
+  app.use(assignRequestId(), ...originGuard(originPolicy));
   const httpServer: Server = createServer(app);
+  answerClientErrors(httpServer);
   const websockets = serveGraphqlWs({
     schema,
     services,
     pubSub,
     authenticator,
     guard,
-    validationRules: [...specifiedRules, ...validationRules],
     formatError: format,
+    originPolicy,
     maxPayloadBytes: config.maxBodyBytes,
     httpServer,
     logger,
@@ -155,16 +163,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    let reason: string;
     try {
-      if (!ready) throw new Error('shutting down');
-      await database.dataSource.query('SELECT 1');
-      if (await database.hasPendingMigrations()) throw new Error('migrations pending');
-      res.json({ status: 'ready', database: database.mode });
+      if (!ready) reason = 'shutting down';
+      else {
+        await database.dataSource.query('SELECT 1');
+        reason = (await database.hasPendingMigrations()) ? 'migrations pending' : '';
+      }
     } catch (error) {
-      res.status(503).json({ status: 'unavailable', reason: error instanceof Error ? error.message : String(error) });
+      // The driver's message can name hosts and users: it goes to the log only.
+      logger.warn({ err: error, requestId: res.locals.requestId }, 'readiness check: the database does not answer');
+      reason = 'the database does not answer';
     }
+    if (reason === '') res.json({ status: 'ready', database: database.mode });
+    else res.status(503).json({ status: 'unavailable', ...errorBody('UNAVAILABLE', reason, { requestId: res.locals.requestId }) });
   });
-  const apollo = await mountGraphqlHttp(app, { schema, services, pubSub, authenticator, guard, validationRules, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer });
+  const apollo = await mountGraphqlHttp(app, { schema, services, pubSub, authenticator, guard, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer });
+  app.use(notFound(), errorHandler(logger));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -7,6 +7,7 @@ import type { ApiKeyRecord, AuditRecord } from '../../core/storage/records.js';
 import { Needs } from '../auth/permission.js';
 import { Connection, toConnection, type ConnectionShape } from '../common/connection.js';
 import type { GraphQLContext } from '../common/context.js';
+import { PAGE_COST } from '../limits/index.js';
 import { ApiKey, ApiKeysArgs, AuditEvent, AuditLogArgs, CreateApiKeyInput, CreatedApiKey, Principal } from './access.type.js';
 
 export const ApiKeyConnection = Connection('ApiKey', ApiKey);
@@ -23,7 +24,7 @@ export class AccessResolver {
     return ctx.principal;
   }
 
-  @Query(() => ApiKeyConnection, { description: 'Every API key, newest first (tokens are never shown again).' })
+  @Query(() => ApiKeyConnection, { description: 'Every API key, newest first (tokens are never shown again).', complexity: PAGE_COST })
   @Needs(Permission.ADMINISTER)
   async apiKeys(@Args() args: ApiKeysArgs): Promise<ConnectionShape<ApiKeyRecord>> {
     return toConnection(await this.services.keys.list(pageRequest(args.first, args.after)));
@@ -41,7 +42,7 @@ export class AccessResolver {
     return this.services.keys.revoke(id);
   }
 
-  @Query(() => AuditEventConnection, { description: 'Every mutation: who, what, on which id, when, and how it ended; newest first.' })
+  @Query(() => AuditEventConnection, { description: 'Every mutation: who, what, on which id, when, and how it ended; newest first.', complexity: PAGE_COST })
   @Needs(Permission.ADMINISTER)
   async auditLog(@Args() args: AuditLogArgs): Promise<ConnectionShape<AuditRecord>> {
     return toConnection(await this.services.audit.list({ principalId: args.principalId, operation: args.operation }, pageRequest(args.first, args.after)));

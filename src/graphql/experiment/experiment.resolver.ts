@@ -11,6 +11,7 @@ import { Needs } from '../auth/permission.js';
 import { Connection, toConnection, type ConnectionShape } from '../common/connection.js';
 import { scopeOf, type GraphQLContext } from '../common/context.js';
 import { DuplicateFilter, TrialOrder } from '../common/enums.js';
+import { PAGE_COST, listCost } from '../limits/index.js';
 import { SearchSpace } from '../search-space/search-space.type.js';
 import { Trial } from '../trial/trial.type.js';
 import { CreateExperimentInput, ExperimentsArgs, UpdateExperimentInput } from './experiment.input.js';
@@ -23,7 +24,7 @@ export const TrialConnection = Connection('Trial', Trial);
 export class ExperimentResolver {
   constructor(private readonly services: Services) {}
 
-  @Query(() => ExperimentConnection)
+  @Query(() => ExperimentConnection, { complexity: PAGE_COST })
   @Needs(Permission.READ)
   async experiments(@Args() args: ExperimentsArgs, @Ctx() ctx: GraphQLContext): Promise<ConnectionShape<ExperimentRecord>> {
     const filter = { statuses: args.status, searchSpaceId: args.searchSpaceId, nameContains: args.nameContains, project: args.project };
@@ -85,7 +86,7 @@ export class ExperimentResolver {
     return this.services.searchSpaces.get(experiment.searchSpaceId, experiment.project);
   }
 
-  @FieldResolver(() => TrialConnection)
+  @FieldResolver(() => TrialConnection, { complexity: PAGE_COST })
   async trials(
     @Root() experiment: ExperimentRecord,
     @Arg('first', () => Int, { nullable: true }) first: number | null,
@@ -103,12 +104,13 @@ export class ExperimentResolver {
     return this.services.experiments.bestTrial(experiment);
   }
 
-  @FieldResolver(() => [Trial], { description: 'The best evaluated trials, best first.' })
+  @FieldResolver(() => [Trial], { description: 'The best evaluated trials, best first.', complexity: listCost({ argument: 'top', fallback: 10, max: 1000 }) })
   leaderboard(@Root() experiment: ExperimentRecord, @Arg('top', () => Int, { defaultValue: 10 }) top: number): Promise<TrialRecord[]> {
     return this.services.experiments.leaderboard(experiment, top);
   }
 
-  @FieldResolver(() => [BestSoFarPoint], { description: 'The best reward after each evaluated trial.' })
+  // One point per evaluation, up to the budget: weighed as a long search's curve.
+  @FieldResolver(() => [BestSoFarPoint], { description: 'The best reward after each evaluated trial.', complexity: listCost({ fallback: 1000 }) })
   bestSoFar(@Root() experiment: ExperimentRecord): Promise<BestSoFarPoint[]> {
     return this.services.experiments.bestSoFar(experiment);
   }
@@ -118,7 +120,7 @@ export class ExperimentResolver {
     return this.services.experiments.progress(experiment);
   }
 
-  @FieldResolver(() => [PolicyUpdate], { description: 'The strategy after each update, oldest first.' })
+  @FieldResolver(() => [PolicyUpdate], { description: 'The strategy after each update, oldest first.', complexity: listCost({ argument: 'limit', fallback: 1000, max: 100_000 }) })
   async policyHistory(@Root() experiment: ExperimentRecord, @Arg('limit', () => Int, { defaultValue: 1000 }) limit: number): Promise<PolicyUpdate[]> {
     return (await this.services.experiments.policyHistory(experiment.id, limit)).map(toPolicyUpdate);
   }

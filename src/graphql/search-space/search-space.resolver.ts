@@ -9,6 +9,7 @@ import { Connection, toConnection, type ConnectionShape } from '../common/connec
 import { scopeOf, type GraphQLContext } from '../common/context.js';
 import { SpaceFormat } from '../common/enums.js';
 import { JSONScalar } from '../common/scalars.js';
+import { PAGE_COST, listCost } from '../limits/index.js';
 import { CreateSearchSpaceInput, SearchSpacesArgs } from './search-space.input.js';
 import { Decision, SearchSpace, SpaceValidation } from './search-space.type.js';
 
@@ -18,7 +19,7 @@ export const SearchSpaceConnection = Connection('SearchSpace', SearchSpace);
 export class SearchSpaceResolver {
   constructor(private readonly services: Services) {}
 
-  @Query(() => SearchSpaceConnection)
+  @Query(() => SearchSpaceConnection, { complexity: PAGE_COST })
   @Needs(Permission.READ)
   async searchSpaces(@Args() args: SearchSpacesArgs, @Ctx() ctx: GraphQLContext): Promise<ConnectionShape<SearchSpaceRecord>> {
     const filter = { nameContains: args.nameContains, project: args.project };
@@ -59,7 +60,8 @@ export class SearchSpaceResolver {
     return id;
   }
 
-  @FieldResolver(() => [Decision])
+  // As many as the space has; tens for the spaces of the examples.
+  @FieldResolver(() => [Decision], { complexity: listCost({ fallback: 50 }) })
   decisions(@Root() space: SearchSpaceRecord): readonly unknown[] {
     return space.decisions;
   }

@@ -1,7 +1,9 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { SpaceKind as SpaceKindValue } from '../../space/types.js';
 import { SpaceKind } from '../common/enums.js';
+import { IssueList } from '../../errors/index.js';
 import { JSONScalar } from '../common/scalars.js';
+import { listCost } from '../limits/index.js';
 
 @ObjectType({ description: 'Decision `decision` took one of `oneOf` (choice indices).' })
 export class ConditionClause {
@@ -42,7 +44,7 @@ export class SpaceError {
 @ObjectType()
 export class SpaceValidation {
   @Field() valid!: boolean;
-  @Field(() => [SpaceError]) errors!: SpaceError[];
+  @Field(() => [SpaceError], { complexity: listCost({ fallback: IssueList.CAP }) }) errors!: SpaceError[];
   @Field(() => SpaceKind, { nullable: true }) kind!: SpaceKindValue | null;
   @Field(() => Int, { nullable: true }) decisionCount!: number | null;
   @Field(() => String, { nullable: true }) cardinality!: string | null;

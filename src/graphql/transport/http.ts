@@ -1,13 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express } from 'express';
-import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
+import type { Express, Request } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Services } from '../../core/services.js';
+import { jsonBody } from '../../http/failures.js';
+import { withRequestId } from '../../http/request-id.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { GraphQLContext, LocalPubSub } from '../common/context.js';
+import type { FormatError } from '../errors.js';
 import { transportError, type OperationGuard } from './guard.js';
 
 export interface HttpTransportOptions {
@@ -16,30 +18,36 @@ export interface HttpTransportOptions {
   readonly pubSub: LocalPubSub;
   readonly authenticator: Authenticator;
   readonly guard: OperationGuard;
-  readonly validationRules: readonly ValidationRule[];
-  readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  readonly formatError: FormatError;
   readonly maxBodyBytes: number;
   readonly httpServer: Server;
 }
 
-/** The request's id: the caller's `x-request-id` when it sends a sane one, else a new one; echoed in the response. */
-export function requestIdOf(header: string | string[] | undefined): string {
-  const given = Array.isArray(header) ? header[0] : header;
-  return given !== undefined && /^[A-Za-z0-9._-]{1,100}$/.test(given) ? given : randomUUID();
+/** The document a request carries, where Apollo will look for it (a POST's body, a GET's query string). */
+function sourceOf(req: Request): string | undefined {
+  const body: unknown = req.body;
+  const query = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { query?: unknown }).query : req.method === 'GET' ? req.query.query : undefined;
+  return typeof query === 'string' ? query : undefined;
 }
 
 /**
- * GraphQL over HTTP: Apollo on /graphql, a context per request with the caller's
- * principal, and the operation guard before execution.
+ * GraphQL over HTTP: Apollo on /graphql. The context, one per request, is where the
+ * caller is authenticated and admitted (rate, tokens) before Apollo parses anything;
+ * the guard's check runs once the operation is resolved. Errors leave through the one
+ * mapping, inside the request's id scope so that internal ones are logged with it.
  */
 export async function mountGraphqlHttp(app: Express, options: HttpTransportOptions): Promise<ApolloServer<GraphQLContext>> {
   const { guard } = options;
   const guardPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operationName, contextValue }) {
+        async didResolveOperation({ document, operation, operationName, request, contextValue }) {
+          // Apollo would run a subscription's resolvers once, as if it were a query.
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('subscriptions are served over WebSocket (graphql-ws) on this same path', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           try {
-            await guard.check(document, operationName, contextValue);
+            await guard.check(document, operationName, request.variables, contextValue);
           } catch (error) {
             throw transportError(error);
           }
@@ -49,33 +57,27 @@ export async function mountGraphqlHttp(app: Express, options: HttpTransportOptio
   };
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
-    formatError: options.formatError,
-    validationRules: [...options.validationRules],
+    formatError: (formatted, error) => options.formatError(formatted, error),
     introspection: true,
+    includeStacktraceInErrorResponses: false,
     // The CLI owns signal handling and shuts everything down in order; Apollo's own
     // handler would race it and hold the drain for its full grace period.
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }), guardPlugin],
   });
   await apollo.start();
-  app.use(
-    '/graphql',
-    (req, res, next) => {
-      res.locals.requestId = requestIdOf(req.headers['x-request-id']);
-      res.setHeader('x-request-id', res.locals.requestId as string);
-      next();
+  const graphql = expressMiddleware(apollo, {
+    context: async ({ req, res }) => {
+      try {
+        const principal = await options.authenticator.authenticate(req.headers.authorization);
+        const context: GraphQLContext = { services: options.services, pubSub: options.pubSub, principal, requestId: res.locals.requestId as string, transport: 'http' };
+        await guard.admit(sourceOf(req), context);
+        return context;
+      } catch (error) {
+        throw transportError(error);
+      }
     },
-    express.json({ limit: options.maxBodyBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        try {
-          const principal = await options.authenticator.authenticate(req.headers.authorization);
-          return { services: options.services, pubSub: options.pubSub, principal, requestId: res.locals.requestId as string, transport: 'http' as const };
-        } catch (error) {
-          throw transportError(error);
-        }
-      },
-    }),
-  );
+  });
+  app.use('/graphql', ...jsonBody(options.maxBodyBytes), (req, res, next) => withRequestId(res.locals.requestId as string, () => graphql(req, res, next)));
   return apollo;
 }

@@ -7,6 +7,7 @@ import type { Services } from '../../core/services.js';
 import type { ExperimentRecord, TrialMetricRecord, TrialRecord } from '../../core/storage/records.js';
 import { Needs } from '../auth/permission.js';
 import { scopeOf, type GraphQLContext } from '../common/context.js';
+import { listCost } from '../limits/index.js';
 import { Experiment } from '../experiment/experiment.type.js';
 import { Trial, TrialMetric } from './trial.type.js';
 
@@ -30,7 +31,8 @@ export class TrialResolver {
     return this.services.experiments.get(trial.experimentId, null);
   }
 
-  @FieldResolver(() => [TrialMetric], { description: 'Learning curve points, by step; all names unless `name` is given.' })
+  // Steps × metric names: a proxy's few epochs of a few metrics.
+  @FieldResolver(() => [TrialMetric], { description: 'Learning curve points, by step; all names unless `name` is given.', complexity: listCost({ fallback: 20 }) })
   metrics(@Root() trial: TrialRecord, @Arg('name', () => String, { nullable: true }) name: string | null): Promise<TrialMetricRecord[]> {
     return this.services.trials.metrics(trial.id, name);
   }
