@@ -12,6 +12,7 @@ import { Scheduler } from './core/scheduler/scheduler.js';
 import { SearchSpaceService } from './core/search-spaces/search-space.service.js';
 import type { Services } from './core/services.js';
 import { TrialService } from './core/trials/trial.service.js';
+import { serveDashboard } from './dashboard/serve.js';
 import { openDatabase, type Database } from './db/database.js';
 import { PgEventBus } from './db/pg-event-bus.js';
 import { createTypeormStorage } from './db/repositories/typeorm-storage.js';
@@ -179,6 +180,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     else res.status(503).json({ status: 'unavailable', ...errorBody('UNAVAILABLE', reason, { requestId: res.locals.requestId }) });
   });
   const apollo = await mountGraphqlHttp(app, { schema, services, pubSub, authenticator, guard, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer });
+  app.use(serveDashboard({ logger }));
   app.use(notFound(), errorHandler(logger));
 
   await new Promise<void>((resolve, reject) => {
