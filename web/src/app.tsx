@@ -19,6 +19,7 @@ async function signIn(key: string | null): Promise<{ api: Api; viewer: Viewer }>
   const api = new Api(key);
   try {
     const { viewer } = await api.query<ViewerData>(VIEWER);
+    api.connect();
     return { api, viewer };
   } catch (error) {
     api.dispose();

@@ -40,13 +40,43 @@ const FATAL_CLOSE_CODES = new Set([4400, 4401, 4403]);
 
 export class Api {
   readonly link = new Store<LinkState>('connecting');
-  private readonly ws: WsClient;
+  private ws: WsClient | null = null;
   private readonly client: Client;
+  private readonly authorization: string | undefined;
   private readonly reconnectListeners = new Set<() => void>();
 
   constructor(readonly key: string | null) {
     const authorization = key === null ? undefined : `Bearer ${key}`;
+    this.authorization = authorization;
     const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+    this.client = new Client({
+      url: '/graphql',
+      exchanges: [
+        fetchExchange,
+        subscriptionExchange({
+          forwardSubscription: (request) => ({
+            subscribe: (sink) => ({ unsubscribe: this.socket().subscribe({ ...request, query: request.query ?? '' }, sink) }),
+          }),
+        }),
+      ],
+      // Views keep their own state from queries and events; urql's document cache would only serve stale pages.
+      requestPolicy: 'network-only',
+      preferGetMethod: false,
+      fetchOptions: () => ({ headers }),
+    });
+  }
+
+  /**
+   * The live socket, opened once the key has been accepted over HTTP: a socket opened
+   * with a refused key is closed at once (4403), which is no way to greet a login page.
+   */
+  connect(): void {
+    this.socket();
+  }
+
+  private socket(): WsClient {
+    if (this.ws !== null) return this.ws;
+    const authorization = this.authorization;
     const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
     this.ws = createWsClient({
       url: wsUrl,
@@ -58,6 +88,8 @@ export class Api {
       retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** Math.min(retries, 4)) * (0.75 + Math.random() * 0.5))),
       shouldRetry: (event) => !(typeof event === 'object' && event !== null && 'code' in event && FATAL_CLOSE_CODES.has((event as CloseEvent).code)),
       keepAlive: 10_000,
+      // The indicator shows the failure; graphql-ws would otherwise log it as an error.
+      onNonLazyError: () => undefined,
       on: {
         connected: (_socket, _payload, wasRetry) => {
           this.link.set('live');
@@ -69,21 +101,7 @@ export class Api {
         },
       },
     });
-    this.client = new Client({
-      url: '/graphql',
-      exchanges: [
-        fetchExchange,
-        subscriptionExchange({
-          forwardSubscription: (request) => ({
-            subscribe: (sink) => ({ unsubscribe: this.ws.subscribe({ ...request, query: request.query ?? '' }, sink) }),
-          }),
-        }),
-      ],
-      // Views keep their own state from queries and events; urql's document cache would only serve stale pages.
-      requestPolicy: 'network-only',
-      preferGetMethod: false,
-      fetchOptions: () => ({ headers }),
-    });
+    return this.ws;
   }
 
   async query<T>(document: string, variables: AnyVariables = {}): Promise<T> {
@@ -117,6 +135,6 @@ export class Api {
 
   dispose(): void {
     this.reconnectListeners.clear();
-    void this.ws.dispose();
+    void this.ws?.dispose();
   }
 }
