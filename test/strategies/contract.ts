@@ -132,6 +132,27 @@ export function strategyContract(subject: ContractSubject): void {
     for (const k of [0, 4, 17]) await assertRestoreContinues((seed) => make(CONDITIONED, seed), CONDITIONED, 30, k);
   });
 
+  it('ends in the same state whether observations come in one call or one by one', async () => {
+    const together = make(CONDITIONED, 4);
+    const apart = make(CONDITIONED, 4);
+    try {
+      for (let round = 0; round < 4; round++) {
+        const a = await together.propose(6);
+        const b = await apart.propose(6);
+        assert.deepEqual(b, a);
+        const observations = a.map((p) => ({ actions: p.actions, reward: syntheticReward(CONDITIONED, p.actions), policyVersion: p.policyVersion }));
+        await together.observe(observations);
+        for (const o of observations) await apart.observe([o]);
+      }
+      // The mean reward of the last call is the one thing that depends on the split.
+      const state = (s: SearchStrategy): unknown => ({ ...(s.snapshot().state as object), meanReward: null });
+      assert.deepEqual(state(apart), state(together));
+    } finally {
+      together.dispose();
+      apart.dispose();
+    }
+  });
+
   for (const { name, space } of compiledSpaces()) {
     it(`searches the ${name} space: valid, decodable proposals in batches of 4`, async () => {
       const s = make(space.decisions, 3);

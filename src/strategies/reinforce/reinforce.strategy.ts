@@ -127,13 +127,15 @@ export class ReinforceStrategy implements SearchStrategy {
       assertValidActions(this.decisions, o.actions);
       assertReward(o.reward);
     }
+    // An update runs as soon as its batch is full, with the elites as they stood then, so
+    // the state does not depend on how the observations were split across calls.
     for (const o of observations) {
       const stored = { actions: [...o.actions], reward: o.reward, policyVersion: o.policyVersion };
       this.inFlight.settle(o.actions);
       this.remember(stored);
       this.pending.push(stored);
+      if (this.pending.length >= this.params.batchSize) this.update(this.pending.splice(0, this.params.batchSize));
     }
-    while (this.pending.length >= this.params.batchSize) this.update(this.pending.splice(0, this.params.batchSize));
   }
 
   private remember(o: StoredObservation): void {
