@@ -71,7 +71,7 @@ export function CellGraph({ cell }: { cell: CellArchitecture }): JSX.Element {
       <svg viewBox={`0 0 ${width} ${height}`} width="100%" style={{ maxWidth: `${width}px` }} role="img" aria-label={`Cell with ${cell.nodes} nodes: ${description}`} data-testid="cell-graph">
         <defs>
           {ops.map((op) => (
-            <marker key={op} id={`arrow-${op}`} viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <marker key={op} id={`arrow-${op}`} viewBox="0 0 10 10" refX="10" refY="5" markerWidth="4.5" markerHeight="4.5" orient="auto-start-reverse">
               <path d="M0,0 L10,5 L0,10 z" fill={opColor(op, ops)} />
             </marker>
           ))}

@@ -16,7 +16,15 @@ const PALETTE = ['#1f5fa8', '#b35900', '#1b6e3a', '#8c2d5a', '#6a3aa0', '#2d6f7a
 
 const dots = (color: string, size = 4): uPlot.Series.Points => ({ show: true, size, stroke: color, fill: color, width: 0 });
 const noLine = (): null => null;
-const axis = (label: string, scale?: string, side?: 0 | 1 | 2 | 3): uPlot.Axis => ({ label, scale, side, stroke: '#333', grid: { stroke: '#e6e6e6', width: 1 }, ticks: { stroke: '#ccc', width: 1 } });
+// uPlot merges options over its defaults key by key: an explicit undefined would erase a default.
+const axis = (label: string, scale?: string, side?: 0 | 1 | 2 | 3): uPlot.Axis => ({
+  label,
+  ...(scale === undefined ? {} : { scale }),
+  ...(side === undefined ? {} : { side }),
+  stroke: '#333',
+  grid: { stroke: '#e6e6e6', width: 1 },
+  ticks: { stroke: '#ccc', width: 1 },
+});
 
 /** Every trial's reward by sequence, answered duplicates in grey, and the best so far as a step line. */
 export function RewardChart({ trials, direction }: { trials: readonly TrialPoint[]; direction: Direction }): JSX.Element {
@@ -166,9 +174,11 @@ export function ParetoChart(props: {
     return [points.map((p) => p.cost), points.map((p) => p.reward), points.map((p, i) => (onFront.has(i) ? p.reward : null))];
   }, [props.trials, props.direction, cost]);
   const limit = cost === undefined ? null : props.constraints[cost.limit];
+  // Costs span orders of magnitude (a 20k- and a 2M-parameter network): a log axis where it can be one.
+  const logScale = data[0].length > 0 && (data[0] as number[])[0]! > 0;
   const options = useMemo(
     (): Omit<uPlot.Options, 'width' | 'height'> => ({
-      scales: { x: { time: false } },
+      scales: { x: logScale ? { time: false, distr: 3 } : { time: false } },
       axes: [{ ...axis(cost?.label ?? ''), values: (_u, values) => values.map((v) => formatCount(v)) }, axis('reward')],
       cursor: { points: { show: false } },
       series: [
@@ -197,7 +207,7 @@ export function ParetoChart(props: {
               ],
             },
     }),
-    [cost, limit],
+    [cost, limit, logScale],
   );
   if (cost === undefined) return <p class="muted">No trial reports parameters, FLOPs or latency yet (the tfjs-trainer evaluator does; a tabular table only if it has those columns).</p>;
   return (
@@ -213,7 +223,7 @@ export function ParetoChart(props: {
         </select>
       </label>
       {limit === null ? null : <span class="muted"> constraint: at most {formatCount(limit)} (dashed line)</span>}
-      <Chart shape={`pareto:${cost.key}:${String(limit)}`} options={options} data={data} height={240} label={`Reward against ${cost.label} with the Pareto front`} />
+      <Chart shape={`pareto:${cost.key}:${String(limit)}:${String(logScale)}`} options={options} data={data} height={240} label={`Reward against ${cost.label} with the Pareto front`} />
     </div>
   );
 }

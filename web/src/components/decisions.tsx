@@ -1,11 +1,24 @@
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Decision, Direction, TrialPoint } from '../api/documents.js';
 import { formatChoice, formatReward } from '../model/format.js';
 import { marginalEffects } from '../model/marginals.js';
 
-const AXIS_GAP = 96;
+const MIN_GAP = 96;
 const HEIGHT = 280;
+/** Decisions the effects table lists before "show all": a layers space has dozens. */
+const FIRST_EFFECTS = 8;
+
+/** `cell.edge.0.3` → `edge 0→3`; other ids as they are. */
+function axisName(d: Decision): string {
+  const edge = /^cell\.edge\.(\d+)\.(\d+)$/.exec(d.id);
+  return edge === null ? d.id : `edge ${edge[1]}→${edge[2]}`;
+}
+
+/** The value at quantile q of sorted values. */
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
+}
 const PAD = { top: 28, bottom: 36, left: 56, right: 72 };
 
 /** Low rewards pale blue, high rewards deep orange: the lines that pay stand out. */
@@ -24,8 +37,18 @@ function rewardColor(t: number, alpha: number): string {
  */
 export function ParallelCoordinates({ decisions, trials, direction }: { decisions: readonly Decision[]; trials: readonly TrialPoint[]; direction: Direction }): JSX.Element {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const host = useRef<HTMLDivElement>(null);
+  const [available, setAvailable] = useState(800);
+  useEffect(() => {
+    const element = host.current;
+    if (element === null) return;
+    const resize = new ResizeObserver(() => setAvailable(element.clientWidth));
+    resize.observe(element);
+    return () => resize.disconnect();
+  }, []);
   const scored = useMemo(() => trials.filter((t) => t.reward !== null && t.duplicateOfId === null && (t.status === 'SUCCEEDED' || t.status === 'PRUNED')), [trials]);
-  const width = PAD.left + PAD.right + AXIS_GAP * decisions.length;
+  const gap = Math.max(MIN_GAP, (available - PAD.left - PAD.right) / Math.max(1, decisions.length));
+  const width = Math.round(PAD.left + PAD.right + gap * decisions.length);
 
   useEffect(() => {
     const element = canvas.current;
@@ -37,14 +60,16 @@ export function ParallelCoordinates({ decisions, trials, direction }: { decision
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, HEIGHT);
     const plotHeight = HEIGHT - PAD.top - PAD.bottom;
-    const axisX = (i: number): number => PAD.left + i * AXIS_GAP;
+    const axisX = (i: number): number => PAD.left + i * gap;
     // Choice c of k sits at (c + 0.5) / k up the axis; an inactive decision below the axis.
     const choiceY = (choice: number, k: number): number => (choice < 0 ? HEIGHT - PAD.bottom + 12 : PAD.top + plotHeight * (1 - (choice + 0.5) / k));
-    const rewards = scored.map((t) => t.reward!);
-    const lo = Math.min(...rewards);
-    const hi = Math.max(...rewards);
+    // The axis spans the 2nd to the 98th percentile, so that a few broken cells (NAS-Bench-201
+    // has cells at 10 %) do not squash everyone else against the top; the rest are clamped.
+    const rewards = scored.map((t) => t.reward!).sort((a, b) => a - b);
+    const lo = rewards.length === 0 ? 0 : direction === 'MAXIMIZE' ? quantile(rewards, 0.02) : rewards[0]!;
+    const hi = rewards.length === 0 ? 1 : direction === 'MAXIMIZE' ? rewards[rewards.length - 1]! : quantile(rewards, 0.98);
     const span = hi - lo || 1;
-    const norm = (r: number): number => (direction === 'MAXIMIZE' ? (r - lo) / span : (hi - r) / span);
+    const norm = (r: number): number => Math.min(1, Math.max(0, direction === 'MAXIMIZE' ? (r - lo) / span : (hi - r) / span));
     const alpha = Math.max(0.04, Math.min(0.6, 40 / Math.max(1, scored.length)));
     // Worst first, so the best lines are drawn on top.
     const order = [...scored].sort((a, b) => norm(a.reward!) - norm(b.reward!));
@@ -65,17 +90,29 @@ export function ParallelCoordinates({ decisions, trials, direction }: { decision
     ctx.strokeStyle = '#555';
     ctx.font = '12px system-ui, sans-serif';
     ctx.textAlign = 'center';
+    ctx.lineJoin = 'round';
+    // Labels over the lines, each on a white halo so that it stays readable.
+    const label = (text: string, x: number, y: number): void => {
+      ctx.save();
+      ctx.strokeStyle = 'rgba(255,255,255,0.9)';
+      ctx.lineWidth = 4;
+      ctx.strokeText(text, x, y);
+      ctx.restore();
+      ctx.fillText(text, x, y);
+    };
+    const room = Math.floor((gap - 8) / 7);
     decisions.forEach((d, i) => {
       const x = axisX(i);
       ctx.beginPath();
       ctx.moveTo(x, PAD.top);
       ctx.lineTo(x, HEIGHT - PAD.bottom);
       ctx.stroke();
-      ctx.fillText(d.name.length > 14 ? `${d.name.slice(0, 13)}…` : d.name, x, PAD.top - 12);
+      const name = axisName(d);
+      label(name.length > room + 2 ? `${name.slice(0, room + 1)}…` : name, x, PAD.top - 12);
       ctx.textAlign = 'left';
       d.choices.forEach((c, ci) => {
-        const label = formatChoice(c);
-        ctx.fillText(label.length > 12 ? `${label.slice(0, 11)}…` : label, x + 4, choiceY(ci, d.choices.length) + 4);
+        const text = formatChoice(c);
+        label(text.length > room ? `${text.slice(0, room - 1)}…` : text, x + 4, choiceY(ci, d.choices.length) + 4);
       });
       ctx.textAlign = 'center';
     });
@@ -88,12 +125,12 @@ export function ParallelCoordinates({ decisions, trials, direction }: { decision
     ctx.textAlign = 'left';
     if (scored.length > 0) {
       ctx.fillText(formatReward(direction === 'MAXIMIZE' ? hi : lo), rx + 4, PAD.top + 4);
-      ctx.fillText(formatReward(direction === 'MAXIMIZE' ? lo : hi), rx + 4, HEIGHT - PAD.bottom + 4);
+      ctx.fillText(`${direction === 'MAXIMIZE' ? '≤ ' : '≥ '}${formatReward(direction === 'MAXIMIZE' ? lo : hi)}`, rx + 4, HEIGHT - PAD.bottom + 4);
     }
-  }, [decisions, scored, direction, width]);
+  }, [decisions, scored, direction, width, gap]);
 
   return (
-    <div class="scroll-x">
+    <div class="scroll-x" ref={host}>
       <canvas ref={canvas} style={{ width: `${width}px`, height: `${HEIGHT}px` }} role="img" aria-label={`Parallel coordinates of ${scored.length} evaluated trials over ${decisions.length} decisions and their reward`} data-testid="parallel-coordinates" />
     </div>
   );
@@ -101,8 +138,10 @@ export function ParallelCoordinates({ decisions, trials, direction }: { decision
 
 /** Mean reward per choice of every decision, the decisions that matter most first. */
 export function MarginalEffects({ decisions, trials, direction }: { decisions: readonly Decision[]; trials: readonly TrialPoint[]; direction: Direction }): JSX.Element {
-  const effects = useMemo(() => marginalEffects(decisions, trials).sort((a, b) => b.spread - a.spread), [decisions, trials]);
-  const means = effects.flatMap((e) => e.choices.flatMap((c) => (c.mean === null ? [] : [c.mean])));
+  const all = useMemo(() => marginalEffects(decisions, trials).sort((a, b) => b.spread - a.spread), [decisions, trials]);
+  const [showAll, setShowAll] = useState(false);
+  const effects = showAll ? all : all.slice(0, FIRST_EFFECTS);
+  const means = all.flatMap((e) => e.choices.flatMap((c) => (c.mean === null ? [] : [c.mean])));
   if (means.length === 0) return <p class="muted">No evaluated trial yet.</p>;
   const lo = Math.min(...means);
   const hi = Math.max(...means);
@@ -149,6 +188,11 @@ export function MarginalEffects({ decisions, trials, direction }: { decisions: r
           );
         })}
       </table>
+      {all.length > FIRST_EFFECTS ? (
+        <button type="button" class="link" onClick={() => setShowAll((s) => !s)}>
+          {showAll ? `Show the ${FIRST_EFFECTS} that matter most` : `Show all ${all.length} decisions`}
+        </button>
+      ) : null}
     </div>
   );
 }

@@ -50,3 +50,9 @@ export function formatOp(op: string): string {
   };
   return known[op] ?? op;
 }
+
+/** 15625 → 15,625; past 21 digits, as a power of ten. */
+export function formatCardinality(decimal: string): string {
+  if (decimal.length > 21) return `≈ ${decimal[0]}.${decimal.slice(1, 3)} × 10^${decimal.length - 1}`;
+  return decimal.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}

@@ -5,6 +5,7 @@ import { CREATE_EXPERIMENT, PAGE, SEARCH_SPACES, START_EXPERIMENT, type CreateEx
 import { ErrorNote } from '../components/common.js';
 import { useQuery, useSession } from '../hooks.js';
 import { EXPERIMENT_EXAMPLES } from '../examples.js';
+import { formatCardinality } from '../model/format.js';
 import { Link, navigate, useLocation } from '../router.js';
 
 /** The registered types (src/strategies/registry.ts, src/evaluation/registry.ts); the API lists none. */
@@ -222,7 +223,7 @@ export function NewExperimentPage(): JSX.Element {
           <select {...described('searchSpaceId')} required value={form.searchSpaceId} onChange={(e) => set('searchSpaceId')(e.currentTarget.value)}>
             {list.map((s) => (
               <option key={s.id} value={s.id}>
-                {s.name} ({s.kind.toLowerCase()}, {s.decisionCount} decisions, {s.cardinality} architectures)
+                {s.name} ({s.kind.toLowerCase()}, {s.decisionCount} decisions, {formatCardinality(s.cardinality)} architectures)
               </option>
             ))}
           </select>,

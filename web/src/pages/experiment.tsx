@@ -202,10 +202,11 @@ function Failures({ live }: { live: ExperimentLive }): JSX.Element {
       if (timer !== null) clearTimeout(timer);
     };
   }, [api, live]);
+  // Reasons that differ only in their numbers ("0.61 is below the median 0.64") are one reason.
   const groups = useMemo(() => {
     const byReason = new Map<string, FailureRow[]>();
     for (const row of rows?.rows ?? []) {
-      const reason = row.error ?? (row.status === 'PRUNED' ? 'pruned (no reason recorded)' : 'failed (no reason recorded)');
+      const reason = (row.error ?? (row.status === 'PRUNED' ? 'pruned (no reason recorded)' : 'failed (no reason recorded)')).replace(/(?<![\w.])-?\d+(\.\d+)?(e[+-]?\d+)?(?![\w.])/gi, '…');
       byReason.set(reason, [...(byReason.get(reason) ?? []), row]);
     }
     return [...byReason.entries()].sort((a, b) => b[1].length - a[1].length);
@@ -223,7 +224,7 @@ function Failures({ live }: { live: ExperimentLive }): JSX.Element {
             <strong>{list.length}×</strong> <span class="error-text">{reason}</span>
             <div class="small">
               {list.slice(0, 12).map((t) => (
-                <Link key={t.id} href={`/trials/${t.id}`} class="chip">
+                <Link key={t.id} href={`/trials/${t.id}`} class="chip" title={t.error ?? undefined}>
                   #{t.sequence} {t.status.toLowerCase()}
                 </Link>
               ))}

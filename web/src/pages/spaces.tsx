@@ -18,17 +18,11 @@ import {
 import { ConfirmDialog, ErrorNote } from '../components/common.js';
 import { SPACE_EXAMPLES } from '../examples.js';
 import { useQuery, useSession } from '../hooks.js';
-import { formatTime } from '../model/format.js';
+import { formatCardinality, formatTime } from '../model/format.js';
 import { lineColumn, locate, spanOf } from '../model/json-locate.js';
 import { Link } from '../router.js';
 
 const VALIDATE_MS = 250;
-
-/** 15625 → 15,625; past 21 digits, as a power of ten. */
-export function formatCardinality(decimal: string): string {
-  if (decimal.length > 21) return `≈ ${decimal[0]}.${decimal.slice(1, 3)} × 10^${decimal.length - 1}`;
-  return decimal.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 
 type Check =
   | { readonly state: 'empty' }

@@ -170,7 +170,7 @@ export function TrialPage({ id }: { id: string }): JSX.Element {
               {entries(trial.finalMetrics).map(([k, v]) => (
                 <tr key={`m-${k}`}>
                   <th scope="row">{k}</th>
-                  <td class="num">{typeof v === 'number' ? formatReward(v) : formatChoice(v)}</td>
+                  <td class="num">{typeof v === 'number' ? (Math.abs(v) >= 1000 ? formatCount(v) : formatReward(v)) : formatChoice(v)}</td>
                 </tr>
               ))}
             </tbody>
