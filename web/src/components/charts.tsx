@@ -118,7 +118,8 @@ export function CurvesChart({ curves }: { curves: readonly CurveTrial[] }): JSX.
   const options = useMemo(
     (): Omit<uPlot.Options, 'width' | 'height'> => ({
       scales: { x: { time: false } },
-      axes: [axis('step'), axis(metric ?? '')],
+      // Steps are epochs: whole numbers.
+      axes: [{ ...axis('step'), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }, axis(metric ?? '')],
       series: [
         { label: 'step' },
         ...shown.map((c, i) => ({ label: `#${c.sequence}${c.status === 'RUNNING' ? ' (running)' : ''}`, stroke: PALETTE[i % PALETTE.length], width: c.status === 'RUNNING' ? 2.5 : 1.5, spanGaps: true })),
@@ -179,7 +180,8 @@ export function ParetoChart(props: {
   const options = useMemo(
     (): Omit<uPlot.Options, 'width' | 'height'> => ({
       scales: { x: logScale ? { time: false, distr: 3 } : { time: false } },
-      axes: [{ ...axis(cost?.label ?? ''), values: (_u, values) => values.map((v) => formatCount(v)) }, axis('reward')],
+      // On the log axis only the powers of ten are labelled; the ticks between stay bare.
+      axes: [{ ...axis(cost?.label ?? ''), values: (_u, values) => values.map((v) => (v === null || (logScale && !Number.isInteger(Math.log10(v))) ? '' : formatCount(v))) }, axis('reward')],
       cursor: { points: { show: false } },
       series: [
         { label: cost?.label ?? '' },
