@@ -251,7 +251,7 @@ export function generateOperation(g: G, schema: GraphQLSchema, pools: Pools): Ge
   for (let i = 0; i < roots; i++) {
     const field = pick(g, fields);
     const named = getNamedType(field.type);
-    const sub = isLeafType(named) ? '' : named instanceof GraphQLObjectType ? ` { ${selectionOf(b, named, int(g, 0, 4))} }` : ' { __typename }';
+    const sub = isLeafType(named) ? '' : named instanceof GraphQLObjectType ? ` { ${selectionOf(b, named, int(g, 0, 3))} }` : ' { __typename }';
     selections.push(`${roots > 1 || chance(g, 0.05) ? `r${i}: ` : ''}${field.name}${argumentsOf(b, field)}${directiveOf(b)}${sub}`);
   }
   const definitions = [...b.variables].map(([name, v]) => `$${name}: ${v.type}`);
