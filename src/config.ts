@@ -28,6 +28,12 @@ export interface Config {
   readonly schedulerResyncMs: number;
   /** The API key `graphnas run --url` sends to the service; null sends none. */
   readonly apiKey: string | null;
+  /** Events one subscription may have waiting before it is ended as a slow consumer (with a cursor). */
+  readonly subscriberBuffer: number;
+  /** GRAPHNAS_TF_BACKEND: the TensorFlow.js backend training uses on this machine; null: the evaluator's, else auto. */
+  readonly tfBackend: string | null;
+  /** GRAPHNAS_FASHION_MNIST_DIR: where Fashion-MNIST's IDX files are; null: Debian's package path. */
+  readonly fashionMnistDir: string | null;
   /** Testing only: the process SIGKILLs itself after this many commits that emitted events. */
   readonly faultKillAfterCommits: number | null;
   /** `auto`: keys (or OIDC) required, except on loopback before the first key exists; `on`; `off`. */
@@ -178,6 +184,9 @@ export function loadConfig(env: Env = process.env): Config {
     trialLeaseSeconds: integer(env, 'GRAPHNAS_TRIAL_LEASE_SECONDS', 30, 3, 86_400),
     schedulerResyncMs: integer(env, 'GRAPHNAS_SCHEDULER_RESYNC_MS', 2000, 50, 600_000),
     apiKey: env.GRAPHNAS_API_KEY || null,
+    subscriberBuffer: integer(env, 'GRAPHNAS_SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
+    tfBackend: env.GRAPHNAS_TF_BACKEND?.trim() || null,
+    fashionMnistDir: env.GRAPHNAS_FASHION_MNIST_DIR || null,
     faultKillAfterCommits: env.GRAPHNAS_FAULT_KILL_AFTER_COMMITS ? integer(env, 'GRAPHNAS_FAULT_KILL_AFTER_COMMITS', 0, 1, 1_000_000_000) : null,
     auth: oneOf(env, 'GRAPHNAS_AUTH', ['auto', 'on', 'off'] as const, 'auto'),
     adminKey: adminKey(env),

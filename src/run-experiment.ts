@@ -10,6 +10,7 @@ import type { ExperimentRecord } from './core/storage/records.js';
 import { openDatabase, type Database } from './db/database.js';
 import { StoreInUseError } from './db/store-lock.js';
 import { selectBackend } from './evaluation/backend/index.js';
+import { configureMachine } from './evaluation/machine.js';
 import type { Logger } from './logger.js';
 import { RunProgress } from './run-progress.js';
 import { openServices } from './server.js';
@@ -61,6 +62,7 @@ async function openOwnStore(path: string, config: Config, logger: Logger): Promi
  */
 export async function runExperimentFile(path: string, config: Config, logger: Logger, out: NodeJS.WriteStream = process.stdout): Promise<ExperimentRecord> {
   const { experiment: file, space } = readExperimentFile(path);
+  configureMachine({ backend: config.tfBackend, fashionMnistDir: config.fashionMnistDir });
   const database = await openOwnStore(path, config, logger);
   try {
     await database.migrate();

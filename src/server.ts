@@ -6,6 +6,7 @@ import { ConfigError, type Config } from './config.js';
 import { AuditService } from './core/audit/audit.service.js';
 import { ApiKeyService } from './core/keys/api-key.service.js';
 import { LocalEventBus, type CommitListener, type EventBus } from './core/events/event-bus.js';
+import { EventFeed } from './core/events/event-feed.js';
 import { ExperimentLifecycleService } from './core/experiments/experiment-lifecycle.service.js';
 import { ExperimentService } from './core/experiments/experiment.service.js';
 import { Scheduler } from './core/scheduler/scheduler.js';
@@ -21,7 +22,7 @@ import { Authenticator, isLoopback } from './graphql/auth/authenticator.js';
 import { OidcVerifier } from './graphql/auth/oidc.js';
 import { formatError } from './graphql/errors.js';
 import { OperationLimits, PrincipalRateLimiter } from './graphql/limits/index.js';
-import { createLocalPubSub, createSchema } from './graphql/schema.js';
+import { createSchema } from './graphql/schema.js';
 import { OperationGuard } from './graphql/transport/guard.js';
 import { mountGraphqlHttp } from './graphql/transport/http.js';
 import { serveGraphqlWs } from './graphql/transport/websocket.js';
@@ -31,6 +32,7 @@ import { OriginPolicy, originGuard } from './http/origin.js';
 import { assignRequestId } from './http/request-id.js';
 import type { Logger } from './logger.js';
 import { selectBackend } from './evaluation/backend/index.js';
+import { configureMachine } from './evaluation/machine.js';
 import { createEvaluatorFactory, createPluginCatalog } from './plugins.js';
 
 export interface RunningServer {
@@ -92,7 +94,9 @@ export async function openServices(database: Database, config: Config, logger: L
         now: () => new Date(),
       })
     : null;
-  return { storage, events, searchSpaces, experiments, lifecycle, trials, keys: new ApiKeyService(storage), audit: new AuditService(storage), scheduler };
+  const feed = new EventFeed(storage.events, { bufferSize: config.subscriberBuffer });
+  feed.attach(events);
+  return { storage, events, feed, searchSpaces, experiments, lifecycle, trials, keys: new ApiKeyService(storage), audit: new AuditService(storage), scheduler };
 }
 
 /** Who may call, decided from the configuration; refuses to start a server nobody could use safely. */
@@ -113,6 +117,7 @@ async function createAuthenticator(config: Config, services: Services, logger: L
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  configureMachine({ backend: config.tfBackend, fashionMnistDir: config.fashionMnistDir });
   const database = await openDatabase(
     { url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: config.dbPoolSize },
     logger,
@@ -132,8 +137,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const backend = await selectBackend({ log: (msg, fields) => logger.debug(fields ?? {}, msg) });
   logger.info({ backend: backend.name, reason: backend.reason }, 'tensorflow.js backend selected');
 
-  const pubSub = createLocalPubSub();
-  const stopBridge = services.events.onEvent((e) => pubSub.publish(e.topic, e.key, e.payload as never));
   const schema = await createSchema(services, [auditMutations(logger)]);
   const { limits } = config;
   const rate = limits.rateLimit > 0 ? new PrincipalRateLimiter(limits.rateLimit, limits.rateWindowSeconds) : null;
@@ -149,7 +152,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const websockets = serveGraphqlWs({
     schema,
     services,
-    pubSub,
     authenticator,
     guard,
     formatError: format,
@@ -179,7 +181,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (reason === '') res.json({ status: 'ready', database: database.mode });
     else res.status(503).json({ status: 'unavailable', ...errorBody('UNAVAILABLE', reason, { requestId: res.locals.requestId }) });
   });
-  const apollo = await mountGraphqlHttp(app, { schema, services, pubSub, authenticator, guard, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer });
+  const apollo = await mountGraphqlHttp(app, { schema, services, authenticator, guard, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer });
   app.use(serveDashboard({ logger }));
   app.use(notFound(), errorHandler(logger));
 
@@ -209,7 +211,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       httpServer.closeAllConnections();
       // In-process evaluations are handed back as PENDING, so a restart resumes them.
       await services.scheduler?.stop();
-      stopBridge();
+      services.feed.close();
       await services.events.close();
       await database.close();
       logger.info('stopped');

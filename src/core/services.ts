@@ -1,5 +1,6 @@
 import type { AuditService } from './audit/audit.service.js';
 import type { EventBus } from './events/event-bus.js';
+import type { EventFeed } from './events/event-feed.js';
 import type { ExperimentLifecycleService } from './experiments/experiment-lifecycle.service.js';
 import type { ExperimentService } from './experiments/experiment.service.js';
 import type { Scheduler } from './scheduler/scheduler.js';
@@ -12,6 +13,8 @@ import type { TrialService } from './trials/trial.service.js';
 export interface Services {
   readonly storage: Storage;
   readonly events: EventBus;
+  /** What subscriptions read: the bus's events fanned out, with replay from the event log. */
+  readonly feed: EventFeed;
   readonly searchSpaces: SearchSpaceService;
   readonly experiments: ExperimentService;
   readonly lifecycle: ExperimentLifecycleService;

@@ -4,7 +4,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type MiddlewareFn, type ResolverData } from 'type-graphql';
 import type { Services } from '../core/services.js';
-import type { GraphQLContext, LocalPubSub } from './common/context.js';
+import type { GraphQLContext } from './common/context.js';
 import { AccessResolver } from './access/access.resolver.js';
 import { ExperimentResolver } from './experiment/experiment.resolver.js';
 import { SearchSpaceResolver } from './search-space/search-space.resolver.js';
@@ -37,12 +37,8 @@ export async function createSchema(services: Services | null, middlewares: reado
     container,
     globalMiddlewares: [...middlewares],
     validate: false,
-    // Subscriptions subscribe through the context's pubsub; this one only satisfies the
-    // builder's check that a pubsub exists.
+    // Subscriptions read the services' event feed (src/core/events/event-feed.ts); this
+    // one only satisfies the builder's check that a pubsub exists.
     pubSub: createPubSub(),
   });
-}
-
-export function createLocalPubSub(): LocalPubSub {
-  return createPubSub() as LocalPubSub;
 }

@@ -70,6 +70,7 @@ export function trialRecord(experimentId: string, sequence: number, overrides: P
     flops: null,
     latencyMs: null,
     duplicateOfId: null,
+    runtime: null,
     workerId: null,
     attempt: 0,
     leaseExpiresAt: null,

@@ -65,9 +65,9 @@ describe('an experiment trained by tfjs-trainer streams its learning curves', as
         await gqlOk(server.url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
         await status.until((r) => r.some((e) => e.status !== 'RUNNING'), 240_000);
 
-        const final = await gqlOk<{ experiment: { status: string; trials: { edges: { node: { id: string; status: string; reward: number; params: number; flops: number; duplicateOfId: string | null; metrics: { step: number; name: string; value: number }[] } }[] } } }>(
+        const final = await gqlOk<{ experiment: { status: string; trials: { edges: { node: { id: string; status: string; reward: number; params: number; flops: number; duplicateOfId: string | null; runtime: { backend: string; adapter: string | null } | null; metrics: { step: number; name: string; value: number }[] } }[] } } }>(
           server.url,
-          `query($id: ID!) { experiment(id: $id) { status trials(first: 50) { edges { node { id status reward params flops duplicateOfId metrics(name: "val_accuracy") { step name value } } } } } }`,
+          `query($id: ID!) { experiment(id: $id) { status trials(first: 50) { edges { node { id status reward params flops duplicateOfId runtime { backend adapter } metrics(name: "val_accuracy") { step name value } } } } } }`,
           { id },
         );
         assert.equal(final.experiment.status, 'SUCCEEDED');
@@ -77,6 +77,7 @@ describe('an experiment trained by tfjs-trainer streams its learning curves', as
           assert.equal(trial.status, 'SUCCEEDED');
           assert.ok(trial.reward > 0.25, `a trained child beats chance on 4 classes (got ${trial.reward})`);
           assert.ok(trial.params > 0 && trial.flops > 0);
+          assert.ok(trial.runtime && ['wasm', 'cpu', 'tensorflow', 'tensorflow-gpu', 'webgpu'].includes(trial.runtime.backend), `the trial names what trained it: ${JSON.stringify(trial.runtime)}`);
           assert.deepEqual(trial.metrics.map((m) => m.step), [1, 2]);
           const pushed = metrics.received.filter((m) => m.trialId === trial.id && m.name === 'val_accuracy');
           assert.deepEqual(pushed.map((m) => [m.step, m.value]), trial.metrics.map((m) => [m.step, m.value]), 'every epoch was pushed, in order');

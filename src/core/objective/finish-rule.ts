@@ -1,7 +1,7 @@
 import type { Constraint } from '../../evaluation/constraints.js';
 import { softConstraintFactor, violatedHardConstraint } from '../../evaluation/constraints.js';
 import { InvalidInputError } from '../errors.js';
-import type { Objective } from '../storage/records.js';
+import type { Objective, TrialRuntime } from '../storage/records.js';
 
 /** What an evaluation reported, in-process or from a worker. */
 export interface ReportedResult {
@@ -11,6 +11,7 @@ export interface ReportedResult {
   readonly params?: number | null;
   readonly flops?: number | null;
   readonly latencyMs?: number | null;
+  readonly runtime?: TrialRuntime | null;
 }
 
 /** A finished trial's stored result. */
@@ -20,6 +21,7 @@ export interface FinishedResult {
   readonly params: number | null;
   readonly flops: number | null;
   readonly latencyMs: number | null;
+  readonly runtime: TrialRuntime | null;
 }
 
 /**
@@ -38,9 +40,10 @@ export interface FinishedResult {
 export function finishRule(objective: Objective, constraints: readonly Constraint[], reported: ReportedResult): FinishedResult {
   const cost = { params: reported.params ?? null, flops: reported.flops ?? null, latencyMs: reported.latencyMs ?? null };
   const finalMetrics = { ...reported.metrics };
+  const runtime = reported.runtime ?? null;
   const violated = violatedHardConstraint(constraints, cost);
   if (violated) {
-    return { reward: 0, finalMetrics: { ...finalMetrics, [`violates_${violated.metric}`]: 1 }, ...cost };
+    return { reward: 0, finalMetrics: { ...finalMetrics, [`violates_${violated.metric}`]: 1 }, ...cost, runtime };
   }
   const value = objective.metric === 'reward' ? (reported.reward ?? reported.metrics.reward) : reported.metrics[objective.metric];
   if (value === undefined || value === null || !Number.isFinite(value)) {
@@ -48,5 +51,5 @@ export function finishRule(objective: Objective, constraints: readonly Constrain
     throw InvalidInputError.field('metrics', `must contain the objective "${objective.metric}" as a finite number (reported: ${given})`);
   }
   const factor = softConstraintFactor(constraints, cost);
-  return { reward: objective.direction === 'MAXIMIZE' ? value * factor : value / factor, finalMetrics, ...cost };
+  return { reward: objective.direction === 'MAXIMIZE' ? value * factor : value / factor, finalMetrics, ...cost, runtime };
 }

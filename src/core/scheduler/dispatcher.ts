@@ -96,11 +96,15 @@ export class Dispatcher {
         async (result: EvaluationResult) => {
           await reports;
           if (controller.signal.aborted) return;
-          await trials.complete(trial.id, result, { workerId, scope: null }).catch(async (error: unknown) => {
+          const done = await trials.complete(trial.id, result, { workerId, scope: null }).catch(async (error: unknown) => {
             // The finish rule refused the result (no objective metric): the trial's failure, not a retry.
             if (!(error instanceof GraphnasError && error.code === 'BAD_USER_INPUT')) throw error;
-            await trials.fail(trial.id, `the evaluation's result was refused: ${error.message}`, false, { workerId, scope: null });
+            return trials.fail(trial.id, `the evaluation's result was refused: ${error.message}`, false, { workerId, scope: null });
           });
+          logger.info(
+            { experimentId: experiment.id, trialId: trial.id, sequence: trial.sequence, status: done.status, reward: done.reward, backend: result.runtime?.backend, adapter: result.runtime?.adapter },
+            'trial evaluated',
+          );
         },
         async (error: unknown) => {
           await reports;
@@ -109,7 +113,8 @@ export class Dispatcher {
           // failure repeats; only errors that say otherwise are retried.
           // Duck-typed: an error rebuilt from a worker thread's message is no instance of ours.
           const retryable = typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
-          await trials.fail(trial.id, error instanceof Error ? error.message : String(error), retryable, { workerId, scope: null });
+          const failed = await trials.fail(trial.id, error instanceof Error ? error.message : String(error), retryable, { workerId, scope: null });
+          logger.info({ experimentId: experiment.id, trialId: trial.id, sequence: trial.sequence, status: failed.status, error: failed.error }, 'trial evaluation failed');
         },
       )
       .catch((error: unknown) => logger.warn({ err: error, trialId: trial.id }, 'could not record an evaluation'))

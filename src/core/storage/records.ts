@@ -137,6 +137,8 @@ export interface TrialRecord {
   readonly latencyMs: number | null;
   /** Set when the result was answered from an earlier trial with the same fingerprint. */
   readonly duplicateOfId: string | null;
+  /** What computed the result: the TensorFlow.js backend and, for webgpu, the adapter; null where nothing ran here. */
+  readonly runtime: TrialRuntime | null;
   readonly workerId: string | null;
   readonly attempt: number;
   readonly leaseExpiresAt: Date | null;
@@ -150,6 +152,11 @@ export interface TrialRecord {
   readonly updatedAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+}
+
+export interface TrialRuntime {
+  readonly backend: string;
+  readonly adapter: string | null;
 }
 
 export interface TrialMetricRecord {

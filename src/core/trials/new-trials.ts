@@ -37,6 +37,7 @@ export async function insertTrials(tx: Transaction, experiment: ExperimentRecord
       flops: null,
       latencyMs: null,
       duplicateOfId: t.answeredBy?.id ?? null,
+      runtime: null,
       workerId: null,
       attempt: 0,
       leaseExpiresAt: null,

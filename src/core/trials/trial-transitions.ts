@@ -129,8 +129,8 @@ export function answer(original: TrialRecord): Decide {
     if (current.status !== TrialStatus.PENDING || current.duplicateOfId !== original.id) {
       throw new ConflictError(`trial ${current.id} is not a pending duplicate of ${original.id}`);
     }
-    const { reward, finalMetrics, params, flops, latencyMs } = original;
-    return { to: original.status, patch: { reward, finalMetrics, params, flops, latencyMs, startedAt: now } };
+    const { reward, finalMetrics, params, flops, latencyMs, runtime } = original;
+    return { to: original.status, patch: { reward, finalMetrics, params, flops, latencyMs, runtime, startedAt: now } };
   };
 }
 

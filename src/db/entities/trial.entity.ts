@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { TrialRecord } from '../../core/storage/records.js';
+import type { TrialRecord, TrialRuntime } from '../../core/storage/records.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 import type { Architecture } from '../../space/types.js';
 import { TIMESTAMP } from './columns.js';
@@ -22,6 +22,7 @@ export class TrialEntity implements TrialRecord {
   @Column({ type: 'double precision', nullable: true }) flops!: number | null;
   @Column({ name: 'latency_ms', type: 'double precision', nullable: true }) latencyMs!: number | null;
   @Column({ name: 'duplicate_of_id', type: 'uuid', nullable: true }) duplicateOfId!: string | null;
+  @Column({ type: 'jsonb', nullable: true }) runtime!: TrialRuntime | null;
   @Column({ name: 'worker_id', type: 'varchar', length: 200, nullable: true }) workerId!: string | null;
   @Column({ type: 'integer' }) attempt!: number;
   @Column({ name: 'lease_expires_at', ...TIMESTAMP, nullable: true }) leaseExpiresAt!: Date | null;

@@ -14,6 +14,7 @@
  * therefore only ever loaded with a dynamic require, and their absence is a normal,
  * logged outcome rather than an error.
  */
+import { machine } from '../machine.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -139,12 +140,12 @@ export function currentBackendSelection(): Promise<BackendSelection> | undefined
 }
 
 /**
- * The backend a training pool asks its workers for: GRAPHNAS_TF_BACKEND, when set, wins
+ * The backend a training pool asks its workers for: GRAPHNAS_TF_BACKEND (machine settings), when set, wins
  * over the evaluator's configured one, since it is the operator's word about this machine
  * (an experiment's config travels between machines).
  */
 export function trainingBackendRequest(configured: string): string {
-  return process.env[BACKEND_ENV_VAR]?.trim() || configured;
+  return machine().backend?.trim() || configured;
 }
 
 /** The canonical name behind a request ('tfjs-node' → tensorflow); throws on an unknown one. */
@@ -154,7 +155,7 @@ export function resolveBackendName(raw: string): BackendName | 'auto' {
 
 function resolveRequest(preferred: string | undefined): { request: BackendName | 'auto'; source: string } {
   const fromOption = preferred?.trim();
-  const fromEnv = process.env[BACKEND_ENV_VAR]?.trim();
+  const fromEnv = machine().backend?.trim();
   const raw = fromOption || fromEnv || 'auto';
   const source = fromOption ? `preferred '${fromOption}'` : fromEnv ? `${BACKEND_ENV_VAR}=${fromEnv}` : 'default order';
   const request = ALIASES[raw.toLowerCase()];

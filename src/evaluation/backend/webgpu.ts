@@ -27,6 +27,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type {} from 'webgpu';
 import { installDawnEventPump, pumpDawnEvents } from './dawn-events.js';
 import { registerWebGpuTrainingKernels } from './webgpu-kernels.js';
+import { GraphnasError } from '../../errors/index.js';
 
 /** What a trial records and the logs show about the adapter that trains it. */
 export interface WebGpuAdapter {
@@ -103,17 +104,13 @@ export function webGpuFault(): WebGpuFault | undefined {
  * device's limits) or the device lost. Only a lost device is worth retrying as is; the
  * others would fail the same way on the same GPU.
  */
-export class GpuFaultError extends Error {
-  readonly retryable: boolean;
-
+export class GpuFaultError extends GraphnasError {
   constructor(
     readonly fault: WebGpuFault,
     adapter: string,
   ) {
     const what = fault.kind === 'out-of-memory' ? 'ran out of GPU memory' : fault.kind === 'device-lost' ? 'lost its GPU device' : `hit a GPU ${fault.kind} error`;
-    super(`the trial ${what} on ${adapter}: ${fault.message}`);
-    this.name = 'GpuFaultError';
-    this.retryable = fault.kind === 'device-lost';
+    super('UNAVAILABLE', `the trial ${what} on ${adapter}: ${fault.message}`, { retryable: fault.kind === 'device-lost', details: { fault: fault.kind } });
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError, type RawDataset } from './dataset.js';
 import { readIdx } from './idx.js';
+import { machine } from '../machine.js';
 
 /** Where Debian's `dataset-fashion-mnist` installs its files; `GRAPHNAS_FASHION_MNIST_DIR` overrides. */
 export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -32,7 +33,7 @@ export function loadIdxPair(imagesPath: string, labelsPath: string, numClasses?:
 }
 
 export function fashionMnistDir(dir?: string): string {
-  return dir ?? process.env[FASHION_MNIST_DIR_ENV] ?? DEFAULT_FASHION_MNIST_DIR;
+  return dir ?? machine().fashionMnistDir ?? DEFAULT_FASHION_MNIST_DIR;
 }
 
 /** Finds `<part>-images-idx3-ubyte[.gz]` (either form, as distributions differ). */

@@ -6,6 +6,7 @@ import { prepareSoftwareGlEnvironment } from '../backend/webgpu.js';
 import { TrialAbortedError, WorkerCrashedError } from './errors.js';
 import { deserializeError, type FromWorker, type ToWorker, type TrainWorkerData, type WorkerMemory } from './protocol.js';
 import type { TrialJob, TrialOutcome } from './run-trial.js';
+import { machine } from '../machine.js';
 
 export interface PoolOptions {
   readonly size: number;
@@ -191,7 +192,7 @@ export class TrainWorkerPool {
   }
 
   private spawn(slot: Slot): Worker {
-    const data: TrainWorkerData = { backend: this.options.backend };
+    const data: TrainWorkerData = { backend: this.options.backend, machine: machine() };
     const worker = new Worker(this.options.script ?? TRAIN_WORKER_SCRIPT, { workerData: data });
     slot.worker = worker;
     slot.lastError = undefined;

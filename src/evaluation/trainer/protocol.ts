@@ -1,10 +1,13 @@
 import type { EvaluationRuntime, MetricPoint } from '../evaluator.js';
 import type { TrialJob, TrialOutcome } from './run-trial.js';
+import type { MachineSettings } from '../machine.js';
 
 /** Data a train worker starts with (`workerData`). */
 export interface TrainWorkerData {
   /** Backend request for selectBackend ('auto', 'webgpu', 'wasm', 'cpu', …). */
   readonly backend: string;
+  /** The main thread's machine settings (dataset paths): a worker thread has none of its own. */
+  readonly machine: MachineSettings;
 }
 
 /**

@@ -13,12 +13,14 @@ import type { EvaluationRuntime } from '../evaluator.js';
 import { isGpuBackend, selectBackend } from '../backend/select.js';
 import { GpuFaultError, releaseWebGpuBufferPool, webGpuFault } from '../backend/webgpu.js';
 import { serializeError, type FromWorker, type ToWorker, type TrainWorkerData, type WorkerMemory } from './protocol.js';
+import { configureMachine } from '../machine.js';
 import { runTrial } from './run-trial.js';
 
 const port = parentPort;
 if (!port) throw new Error('train.worker must run in a worker thread');
 const send = (msg: FromWorker): void => port.postMessage(msg);
-const { backend } = workerData as TrainWorkerData;
+const { backend, machine } = workerData as TrainWorkerData;
+configureMachine(machine);
 
 const ready = selectBackend({ preferred: backend, allowWebGpu: true }).then((sel) => {
   const runtime: EvaluationRuntime = { backend: sel.name, adapter: sel.adapter?.summary ?? null };

@@ -1,16 +1,10 @@
-import type { createPubSub } from '@graphql-yoga/subscription';
 import { workerIdentity, type Principal, type ProjectScope } from '../../core/access/access.js';
 import type { Services } from '../../core/services.js';
-import type { Topic, TopicPayloads } from '../../core/events/topics.js';
 import type { Reporter } from '../../core/trials/trial.service.js';
-
-/** Per-process pubsub: the event bus feeds it, subscriptions read it, keyed by experiment id. */
-export type LocalPubSub = ReturnType<typeof createPubSub<{ [T in Topic]: [key: string, payload: TopicPayloads[T]] }>>;
 
 /** One per HTTP request, one per WebSocket operation: nothing request-scoped is shared. */
 export interface GraphQLContext {
   readonly services: Services;
-  readonly pubSub: LocalPubSub;
   readonly principal: Principal;
   /** Also in the response (`x-request-id`) and in the server's log lines for it. */
   readonly requestId: string;

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Permission } from '../../core/access/access.js';
-import { Topic, type PolicyUpdate as PolicyUpdateRecord } from '../../core/events/topics.js';
+import { Topic, type DomainEvent, type PolicyUpdate as PolicyUpdateRecord } from '../../core/events/topics.js';
 import type { Services } from '../../core/services.js';
 import { pageRequest } from '../../core/storage/pagination.js';
 import type { ExperimentRecord, SearchSpaceRecord, TrialRecord } from '../../core/storage/records.js';
@@ -8,6 +8,7 @@ import type { DuplicateFilter as DuplicateFilterValue, TrialOrder as TrialOrderV
 import { allTrials, sum } from '../../core/trials/tally.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 import { Needs } from '../auth/permission.js';
+import { AFTER, checkedAfter } from '../common/resume.js';
 import { Connection, toConnection, type ConnectionShape } from '../common/connection.js';
 import { scopeOf, type GraphQLContext } from '../common/context.js';
 import { DuplicateFilter, TrialOrder } from '../common/enums.js';
@@ -141,35 +142,51 @@ export class ExperimentResolver {
     };
   }
 
+  @FieldResolver(() => Int, {
+    description:
+      'The id of the event that delivered this experiment (subscriptions); read by a query, the id of its latest event: subscribe with `after` it to miss nothing.',
+  })
+  async eventId(@Root() experiment: ExperimentRecord & { eventId?: number }): Promise<number> {
+    return experiment.eventId ?? (await this.services.storage.events.lastId(experiment.id));
+  }
+
   @Subscription(() => Experiment, {
-    description: 'Every change of the experiment: configuration, status, best trial, trial counts.',
+    description: 'Every change of the experiment: configuration, status, best trial, trial counts. With `after`, the events after that id first (docs/subscriptions.md).',
     subscribe: async ({ args, context }) => {
-      const { id } = args as { id: string };
+      const { id, after } = args as { id: string; after?: number | null };
       const ctx = context as GraphQLContext;
       await ctx.services.experiments.get(id, scopeOf(ctx));
-      return ctx.pubSub.subscribe(Topic.ExperimentUpdated, id);
+      return ctx.services.feed.subscribe(id, { topics: new Set([Topic.ExperimentUpdated]), after: checkedAfter(after) });
     },
   })
   @Needs(Permission.READ)
-  experimentUpdated(@Root() experiment: ExperimentRecord, @Arg('id', () => ID) _id: string): ExperimentRecord {
-    return experiment;
+  experimentUpdated(
+    @Root() event: DomainEvent,
+    @Arg('id', () => ID) _id: string,
+    @Arg('after', () => Int, { nullable: true, description: AFTER }) _after: number | null,
+  ): ExperimentRecord & { eventId: number } {
+    return { ...(event.payload as ExperimentRecord), eventId: event.id };
   }
 
   @Subscription(() => PolicyUpdate, {
-    description: 'Every update of the strategy: step, baseline, mean reward, entropy.',
+    description: 'Every update of the strategy: step, baseline, mean reward, entropy. With `after`, the events after that id first.',
     subscribe: async ({ args, context }) => {
-      const { experimentId } = args as { experimentId: string };
+      const { experimentId, after } = args as { experimentId: string; after?: number | null };
       const ctx = context as GraphQLContext;
       await ctx.services.experiments.get(experimentId, scopeOf(ctx));
-      return ctx.pubSub.subscribe(Topic.PolicyUpdated, experimentId);
+      return ctx.services.feed.subscribe(experimentId, { topics: new Set([Topic.PolicyUpdated]), after: checkedAfter(after) });
     },
   })
   @Needs(Permission.READ)
-  policyUpdated(@Root() update: PolicyUpdateRecord, @Arg('experimentId', () => ID) _experimentId: string): PolicyUpdate {
-    return toPolicyUpdate(update);
+  policyUpdated(
+    @Root() event: DomainEvent,
+    @Arg('experimentId', () => ID) _experimentId: string,
+    @Arg('after', () => Int, { nullable: true, description: AFTER }) _after: number | null,
+  ): PolicyUpdate {
+    return { ...toPolicyUpdate(event.payload as PolicyUpdateRecord), eventId: event.id };
   }
 }
 
 function toPolicyUpdate(record: PolicyUpdateRecord): PolicyUpdate {
-  return { step: record.step, ...record.stats, observedTrials: record.observedTrialIds.length, createdAt: record.createdAt };
+  return { step: record.step, ...record.stats, observedTrials: record.observedTrialIds.length, createdAt: record.createdAt, eventId: null };
 }

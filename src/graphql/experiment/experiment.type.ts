@@ -81,6 +81,7 @@ export class PolicyUpdate {
   @Field(() => Float, { nullable: true }) entropy!: number | null;
   @Field(() => Int, { description: 'Trials whose rewards this step consumed.' }) observedTrials!: number;
   @Field() createdAt!: Date;
+  @Field(() => Int, { nullable: true, description: 'The id of the event that delivered it (subscriptions only).' }) eventId!: number | null;
 }
 
 @ObjectType({ description: 'Trials per status, answered duplicates included (`duplicates` says how many there are).' })

@@ -59,7 +59,6 @@ export function parseWithinTokens(source: string, maxTokens: number): DocumentNo
     const parser = new MaxTokensParserWLexer(source, {
       n: maxTokens,
       exposeLimits: true,
-      noLocation: false,
       onReject: [(_context, error) => (seen.refusal = error)],
       propagateOnRejection: true,
     });

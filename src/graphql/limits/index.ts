@@ -4,7 +4,6 @@ import { parseWithinTokens, shapeRules } from './document-rules.js';
 import { limitExceeded } from './limit-error.js';
 
 export { PAGE_COST, listCost } from './cost.js';
-export { limitExceeded, type LimitName } from './limit-error.js';
 export { PrincipalRateLimiter } from './rate-limit.js';
 export { hideSuggestions } from './suggestions.js';
 

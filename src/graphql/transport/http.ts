@@ -8,14 +8,13 @@ import type { Services } from '../../core/services.js';
 import { jsonBody } from '../../http/failures.js';
 import { withRequestId } from '../../http/request-id.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { GraphQLContext, LocalPubSub } from '../common/context.js';
+import type { GraphQLContext } from '../common/context.js';
 import type { FormatError } from '../errors.js';
 import { transportError, type OperationGuard } from './guard.js';
 
 export interface HttpTransportOptions {
   readonly schema: GraphQLSchema;
   readonly services: Services;
-  readonly pubSub: LocalPubSub;
   readonly authenticator: Authenticator;
   readonly guard: OperationGuard;
   readonly formatError: FormatError;
@@ -70,7 +69,7 @@ export async function mountGraphqlHttp(app: Express, options: HttpTransportOptio
     context: async ({ req, res }) => {
       try {
         const principal = await options.authenticator.authenticate(req.headers.authorization);
-        const context: GraphQLContext = { services: options.services, pubSub: options.pubSub, principal, requestId: res.locals.requestId as string, transport: 'http' };
+        const context: GraphQLContext = { services: options.services, principal, requestId: res.locals.requestId as string, transport: 'http' };
         await guard.admit(sourceOf(req), context);
         return context;
       } catch (error) {

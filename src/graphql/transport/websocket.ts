@@ -12,14 +12,13 @@ import { writeJsonError } from '../../http/json-errors.js';
 import type { OriginPolicy } from '../../http/origin.js';
 import type { Logger } from '../../logger.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { GraphQLContext, LocalPubSub } from '../common/context.js';
+import type { GraphQLContext } from '../common/context.js';
 import type { FormatError } from '../errors.js';
 import { transportError, type OperationGuard } from './guard.js';
 
 export interface WebSocketTransportOptions {
   readonly schema: GraphQLSchema;
   readonly services: Services;
-  readonly pubSub: LocalPubSub;
   readonly authenticator: Authenticator;
   readonly guard: OperationGuard;
   readonly formatError: FormatError;
@@ -104,7 +103,6 @@ export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTra
         if (connection === undefined) return [new GraphQLError('not connected', { extensions: { code: 'UNAUTHENTICATED' } })];
         const contextValue: GraphQLContext = {
           services: options.services,
-          pubSub: options.pubSub,
           principal: connection.principal,
           requestId: `${connection.id}:${id}`,
           transport: 'websocket',

@@ -1,11 +1,11 @@
-import { filter, pipe } from '@graphql-yoga/subscription';
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Permission } from '../../core/access/access.js';
 import { assertId } from '../../core/errors.js';
-import { Topic } from '../../core/events/topics.js';
+import { Topic, type DomainEvent } from '../../core/events/topics.js';
 import type { Services } from '../../core/services.js';
 import type { ExperimentRecord, TrialMetricRecord, TrialRecord } from '../../core/storage/records.js';
 import { Needs } from '../auth/permission.js';
+import { AFTER, checkedAfter } from '../common/resume.js';
 import { scopeOf, type GraphQLContext } from '../common/context.js';
 import { listCost } from '../limits/index.js';
 import { Experiment } from '../experiment/experiment.type.js';
@@ -13,6 +13,7 @@ import { Trial, TrialMetric } from './trial.type.js';
 
 interface TrialUpdatedArgs {
   experimentId: string;
+  after?: number | null;
 }
 
 @Resolver(() => Trial)
@@ -38,37 +39,42 @@ export class TrialResolver {
   }
 
   @Subscription(() => Trial, {
-    description: 'Every state change of every trial of the experiment, with final metrics once finished.',
+    description: 'Every state change of every trial of the experiment, with final metrics once finished. With `after`, the events after that id first.',
     subscribe: async ({ args, context }) => {
-      const { experimentId } = args as TrialUpdatedArgs;
+      const { experimentId, after } = args as TrialUpdatedArgs;
       const ctx = context as GraphQLContext;
       await ctx.services.experiments.get(experimentId, scopeOf(ctx));
-      return ctx.pubSub.subscribe(Topic.TrialUpdated, experimentId);
+      return ctx.services.feed.subscribe(experimentId, { topics: new Set([Topic.TrialUpdated]), after: checkedAfter(after) });
     },
   })
   @Needs(Permission.READ)
-  trialUpdated(@Root() trial: TrialRecord, @Arg('experimentId', () => ID) _experimentId: string): TrialRecord {
-    return trial;
+  trialUpdated(
+    @Root() event: DomainEvent,
+    @Arg('experimentId', () => ID) _experimentId: string,
+    @Arg('after', () => Int, { nullable: true, description: AFTER }) _after: number | null,
+  ): TrialRecord & { eventId: number } {
+    return { ...(event.payload as TrialRecord), eventId: event.id };
   }
 
   @Subscription(() => TrialMetric, {
-    description: 'Learning-curve points as evaluators report them; all trials of the experiment unless `trialId` is given.',
+    description: 'Learning-curve points as evaluators report them; all trials of the experiment unless `trialId` is given. With `after`, the events after that id first.',
     subscribe: async ({ args, context }) => {
-      const { experimentId, trialId } = args as TrialUpdatedArgs & { trialId?: string | null };
+      const { experimentId, trialId, after } = args as TrialUpdatedArgs & { trialId?: string | null };
       const ctx = context as GraphQLContext;
       if (trialId) assertId('trialId', trialId);
       await ctx.services.experiments.get(experimentId, scopeOf(ctx));
-      const source = ctx.pubSub.subscribe(Topic.TrialMetricReported, experimentId);
-      return trialId ? pipe(source, filter((metric) => metric.trialId === trialId)) : source;
+      const accept = trialId ? (e: DomainEvent) => (e.payload as TrialMetricRecord).trialId === trialId : undefined;
+      return ctx.services.feed.subscribe(experimentId, { topics: new Set([Topic.TrialMetricReported]), after: checkedAfter(after), accept });
     },
   })
   @Needs(Permission.READ)
   trialMetricReported(
-    @Root() metric: TrialMetricRecord,
+    @Root() event: DomainEvent,
     @Arg('experimentId', () => ID) _experimentId: string,
     @Arg('trialId', () => ID, { nullable: true }) _trialId: string | null,
-  ): TrialMetricRecord {
-    return metric;
+    @Arg('after', () => Int, { nullable: true, description: AFTER }) _after: number | null,
+  ): TrialMetricRecord & { eventId: number } {
+    return { ...(event.payload as TrialMetricRecord), eventId: event.id };
   }
 }
 

@@ -11,6 +11,13 @@ export class TrialMetric {
   @Field() name!: string;
   @Field(() => Float) value!: number;
   @Field() createdAt!: Date;
+  @Field(() => Int, { nullable: true, description: 'The id of the event that delivered it (subscriptions only).' }) eventId!: number | null;
+}
+
+@ObjectType({ description: 'What computed a trial: the TensorFlow.js backend and, for webgpu, the GPU adapter.' })
+export class TrialRuntime {
+  @Field({ description: 'webgpu, wasm, tensorflow-gpu, tensorflow or cpu.' }) backend!: string;
+  @Field(() => String, { nullable: true, description: 'Device, driver and Dawn backend of a webgpu adapter.' }) adapter!: string | null;
 }
 
 @ObjectType()
@@ -32,6 +39,8 @@ export class Trial {
   @Field(() => Float, { nullable: true }) latencyMs!: number | null;
   @Field(() => ID, { nullable: true, description: 'Answered from this earlier trial with the same architecture.' })
   duplicateOfId!: string | null;
+  @Field(() => TrialRuntime, { nullable: true, description: 'What trained it; null where nothing ran in the service (a table lookup, an external worker that did not say).' })
+  runtime!: TrialRuntime | null;
   @Field(() => String, { nullable: true }) workerId!: string | null;
   @Field(() => Int) attempt!: number;
   @Field(() => Date, { nullable: true }) leaseExpiresAt!: Date | null;
@@ -41,4 +50,6 @@ export class Trial {
   @Field() updatedAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => Int, { nullable: true, description: 'The id of the event that delivered it (subscriptions only): resubscribe with `after` it to miss nothing.' })
+  eventId!: number | null;
 }

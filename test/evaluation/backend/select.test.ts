@@ -17,7 +17,7 @@ interface WorkerResult {
 }
 
 /** selectBackend is once per thread, so each scenario gets a fresh worker. */
-function inWorker(job: { preferred?: string; allowWebGpu?: boolean; native: string }, env: Record<string, string | undefined> = {}): Promise<WorkerResult> {
+function inWorker(job: { preferred?: string; machineBackend?: string; allowWebGpu?: boolean; native: string }, env: Record<string, string | undefined> = {}): Promise<WorkerResult> {
   const workerEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, [BACKEND_ENV_VAR]: undefined, ...env })) {
     if (v !== undefined) workerEnv[k] = v;
@@ -68,8 +68,8 @@ describe('selectBackend', () => {
 
   test('honours the override: GRAPHNAS_TF_BACKEND=cpu, and the preferred option over it', async () => {
     const [byEnv, byOption] = await Promise.all([
-      inWorker({ native: 'absent' }, { [BACKEND_ENV_VAR]: 'cpu' }),
-      inWorker({ native: 'absent', preferred: 'wasm' }, { [BACKEND_ENV_VAR]: 'cpu' }),
+      inWorker({ native: 'absent', machineBackend: 'cpu' }),
+      inWorker({ native: 'absent', preferred: 'wasm', machineBackend: 'cpu' }),
     ]);
     const env = ok(byEnv);
     assert.equal(env.name, 'cpu');
