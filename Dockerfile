@@ -9,7 +9,10 @@ COPY migrations ./migrations
 COPY test ./test
 COPY bench ./bench
 COPY examples ./examples
-RUN npx tsc -p tsconfig.json
+COPY web ./web
+COPY eslint.config.mjs ./
+# The service and the dashboard it serves at / (dist/dashboard).
+RUN npm run build
 
 FROM node:20-slim
 # Fashion-MNIST, the default dataset of the tfjs-trainer evaluator. libvulkan1 and libegl1
@@ -33,5 +36,7 @@ VOLUME ["/data"]
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The API listens on every interface of the container, so it refuses to start until
+# someone can authenticate: pass -e GRAPHNAS_ADMIN_KEY=gnk_… (or -e GRAPHNAS_AUTH=off).
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD ["serve"]
