@@ -10,7 +10,6 @@ COPY test ./test
 COPY bench ./bench
 COPY examples ./examples
 COPY web ./web
-COPY eslint.config.mjs ./
 # The service and the dashboard it serves at / (dist/dashboard).
 RUN npm run build
 
