@@ -1,7 +1,9 @@
 import type { Issue } from './core/errors.js';
 import type { PluginCatalog } from './core/experiments/plugin-catalog.js';
 import type { EvaluatorFactory } from './core/scheduler/evaluator-factory.js';
-import { EVALUATOR_TYPES, evaluatorType } from './evaluation/registry.js';
+import type { Evaluator } from './evaluation/evaluator.js';
+import { evaluatorOptions, placementIssues, placementOf } from './evaluation/placement.js';
+import { EVALUATOR_TYPES, evaluatorType, type ExperimentLimits } from './evaluation/registry.js';
 import { STRATEGY_TYPES, StrategyConfigError, validateStrategyConfig } from './strategies/index.js';
 
 /** The strategies and evaluators this build offers, with their option checks. */
@@ -19,20 +21,42 @@ export function createPluginCatalog(): PluginCatalog {
       }
     },
     validateEvaluator(spec): Issue[] {
-      return evaluatorType(spec.type)?.validate(spec.options) ?? [];
+      return [...placementIssues(spec), ...(evaluatorType(spec.type)?.validate(evaluatorOptions(spec)) ?? [])];
     },
     constraintsOf(spec, limits) {
-      return evaluatorType(spec.type)?.constraints(spec.options, limits) ?? [];
+      return evaluatorType(spec.type)?.constraints(evaluatorOptions(spec), limits) ?? [];
     },
   };
 }
 
+/** The service's evaluators: none for an experiment whose trials only workers evaluate (src/evaluation/placement.ts). */
 export function createEvaluatorFactory(): EvaluatorFactory {
   return {
     create(spec, constraints) {
-      const type = evaluatorType(spec.type);
-      if (!type) throw new Error(`unknown evaluator type ${spec.type}`);
-      return type.create(spec.options, constraints);
+      return placementOf(spec) === 'workers' ? null : buildEvaluator(spec, constraints);
     },
   };
+}
+
+/**
+ * An experiment's evaluator wherever it runs: in the service, or in a `graphnas worker`
+ * that claimed one of its trials (which builds it whatever the placement says, since the
+ * server handed the trial out). Null for `external`, which has no code of ours.
+ */
+export function buildEvaluator(spec: { readonly type: string; readonly options: Readonly<Record<string, unknown>> }, limits: ExperimentLimits): Evaluator | null {
+  const type = evaluatorType(spec.type);
+  if (!type) throw new Error(`unknown evaluator type ${spec.type}`);
+  return type.create(evaluatorOptions(spec), limits);
+}
+
+/** Why this machine cannot evaluate the experiment's trials (a dataset it lacks), or null. */
+export function missingOnThisMachine(spec: { readonly type: string; readonly options: Readonly<Record<string, unknown>> }): string | null {
+  const type = evaluatorType(spec.type);
+  if (!type) return `this worker has no evaluator ${spec.type} (an older graphnas?)`;
+  return type.missing?.(evaluatorOptions(spec)) ?? null;
+}
+
+/** The evaluators a `graphnas worker` can run: every one with code in this build. */
+export function workerEvaluatorTypes(): string[] {
+  return EVALUATOR_TYPES.filter((t) => t.type !== 'external').map((t) => t.type);
 }

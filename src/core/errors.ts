@@ -24,7 +24,11 @@ export class LeaseLostError extends GraphnasError {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
+export function isId(id: string): boolean {
+  return UUID.test(id);
+}
+
 /** Ids are UUIDs; checking before the query turns a driver error into a clear one. */
 export function assertId(path: string, id: string): void {
-  if (!UUID.test(id)) throw InvalidInputError.field(path, `"${id.slice(0, 64)}" is not a valid id (a UUID)`);
+  if (!isId(id)) throw InvalidInputError.field(path, `"${id.slice(0, 64)}" is not a valid id (a UUID)`);
 }

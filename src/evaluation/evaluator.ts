@@ -55,6 +55,13 @@ export interface EvaluationRuntime {
 export interface Evaluator {
   readonly type: string;
   evaluate(request: EvaluationRequest): Promise<EvaluationResult>;
+  /**
+   * How many more evaluations it would start at once, without queueing them behind
+   * others. Absent: no limit worth knowing (a table lookup). The scheduler reads it when
+   * the service shares an experiment's queue with remote workers (placement `any`): a
+   * trial it claimed only to queue is one a free worker could have had.
+   */
+  idleCapacity?(): number;
   dispose(): Promise<void>;
 }
 

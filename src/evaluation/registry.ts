@@ -7,6 +7,7 @@ import type { Evaluator } from './evaluator.js';
 import { TabularEvaluator, resolveTabularConfig } from './tabular/index.js';
 import type { Constraint } from './constraints.js';
 import { TfjsTrainerEvaluator, parseTfjsTrainerConfig } from './trainer/index.js';
+import { missingDataset } from './data/source.js';
 
 /** The experiment's limits; evaluators that measure cost fold them into the reward. */
 export interface ExperimentLimits {
@@ -27,6 +28,8 @@ export interface EvaluatorType {
   constraints(options: Readonly<Record<string, unknown>>, limits: ExperimentLimits): Constraint[];
   /** Null for evaluators that run outside this process. */
   create(options: Readonly<Record<string, unknown>>, limits: ExperimentLimits): Evaluator | null;
+  /** What this machine lacks to evaluate with these options (a dataset's files), or null; absent: nothing can be missing. */
+  missing?(options: Readonly<Record<string, unknown>>): string | null;
 }
 
 /**
@@ -71,6 +74,7 @@ export const EVALUATOR_TYPES: EvaluatorType[] = [
     // The trainer sees every constraint: the hard ones spare it training a child that
     // cannot win, and a latency constraint makes it measure latency.
     create: (options, limits) => new TfjsTrainerEvaluator({ ...options, constraints: withLimits(parseTfjsTrainerConfig(options).constraints, limits) }),
+    missing: (options) => missingDataset(parseTfjsTrainerConfig(options).dataset),
   },
   {
     type: 'external',

@@ -10,8 +10,9 @@ import { ExperimentResolver } from './experiment/experiment.resolver.js';
 import { SearchSpaceResolver } from './search-space/search-space.resolver.js';
 import { TrialWorkerResolver } from './trial/trial-worker.resolver.js';
 import { TrialResolver } from './trial/trial.resolver.js';
+import { TrialEvaluationResolver } from './worker/trial-evaluation.resolver.js';
 
-export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver, AccessResolver] as const;
+export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver, AccessResolver, TrialEvaluationResolver] as const;
 
 type ResolverClass = new (services: Services) => object;
 

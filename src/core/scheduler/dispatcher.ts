@@ -1,9 +1,10 @@
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../../evaluation/evaluator.js';
 import type { Logger } from '../../logger.js';
-import { experimentSeeds } from '../../random/index.js';
+import { placementOf } from '../../evaluation/placement.js';
 import { GraphnasError } from '../errors.js';
 import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
 import type { TrialService } from '../trials/trial.service.js';
+import { trialEvaluation } from '../trials/trial-evaluation.js';
 import { TrialStatus } from '../trials/trial-status.js';
 import { reclaim } from '../trials/trial-transitions.js';
 
@@ -33,9 +34,15 @@ export class Dispatcher {
     return this.inflight.has(trialId);
   }
 
-  /** Claims and launches PENDING trials until `parallelTrials` are in flight or none is left. */
+  /**
+   * Claims and launches PENDING trials until `parallelTrials` are in flight or none is
+   * left. When remote workers draw from the same queue (placement `any`), only as many as
+   * the evaluator starts at once: the rest stay PENDING for whoever is free first.
+   */
   async fill(experiment: ExperimentRecord, evaluator: Evaluator): Promise<void> {
-    while (this.inflight.size < experiment.budget.parallelTrials && !this.stopping) {
+    const shared = placementOf(experiment.evaluator) === 'any';
+    const room = (): boolean => !shared || (evaluator.idleCapacity?.() ?? Infinity) > 0;
+    while (this.inflight.size < experiment.budget.parallelTrials && !this.stopping && room()) {
       const started = await this.deps.trials.claimNext(experiment.id, this.deps.workerId, this.deps.leaseSeconds);
       if (started === null) return;
       this.launch(evaluator, experiment, started);
@@ -71,14 +78,14 @@ export class Dispatcher {
     heartbeat.unref();
     // Reports are chained so that a trial's learning curve is stored in order.
     let reports: Promise<void> = Promise.resolve();
-    const seeds = experimentSeeds(experiment.seed);
+    const { seed, dataSeed } = trialEvaluation(experiment, trial);
     const request: EvaluationRequest = {
       trialId: trial.id,
       architecture: trial.architecture,
       actions: trial.actions,
       label: trial.label,
-      seed: seeds.trial(trial.sequence),
-      dataSeed: seeds.data,
+      seed,
+      dataSeed,
       signal: controller.signal,
       report: (point) => {
         reports = reports

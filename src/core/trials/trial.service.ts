@@ -1,18 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import { inScope, type ProjectScope } from '../access/access.js';
 import { earlyStopVerdict } from '../early-stopping/early-stopping.js';
-import { InvalidInputError, NotFoundError, ConflictError, assertId } from '../errors.js';
+import { workersMayClaim } from '../../evaluation/placement.js';
+import { ExperimentStatus } from '../experiments/experiment-status.js';
+import { InvalidInputError, IssueList, NotFoundError, ConflictError, assertId, isId } from '../errors.js';
 import { Topic, event } from '../events/topics.js';
 import type { PluginCatalog } from '../experiments/plugin-catalog.js';
 import { finishRule, type ReportedResult } from '../objective/finish-rule.js';
 import type { Page, PageRequest } from '../storage/pagination.js';
-import type { ExperimentRecord, TrialMetricRecord, TrialRecord } from '../storage/records.js';
+import type { ExperimentRecord, TrialMetricRecord, TrialRecord, TrialRuntime } from '../storage/records.js';
 import type { Storage, Transaction, TrialFilter, TrialOrder } from '../storage/storage.js';
 import { TrialStatus } from './trial-status.js';
+import { trialEvaluation, type TrialEvaluation } from './trial-evaluation.js';
 import { applyTransition, assertHolder, assertRunning, complete, fail, prune, start, type Decide } from './trial-transitions.js';
 
 export const MAX_METRIC_NAME = 100;
 export const MAX_LEASE_SECONDS = 24 * 3600;
+/** Ids or names one claim may list: a worker's configuration, not a query. */
+export const MAX_CLAIM_FILTER = 100;
+
+/**
+ * Which experiments a claim across experiments may draw from (a fleet worker's
+ * `--experiment` and `--project` options): all RUNNING ones whose trials workers may
+ * claim, in the caller's scope, narrowed by what is given.
+ */
+export interface ClaimFilter {
+  readonly experimentIds?: readonly string[] | null;
+  readonly projects?: readonly string[] | null;
+  /** Experiments the worker cannot serve (it lacks their dataset). */
+  readonly exceptExperimentIds?: readonly string[] | null;
+  /** Only experiments whose evaluator is one of these: the ones the worker has code for (`graphnas worker` runs no `external` one). */
+  readonly evaluatorTypes?: readonly string[] | null;
+}
 
 export interface MetricReport {
   readonly metric: TrialMetricRecord;
@@ -79,8 +98,9 @@ export class TrialService {
   /**
    * Ask: hands the oldest PENDING trial of a RUNNING experiment to a worker under a lease,
    * or null when there is nothing to do right now. SKIP LOCKED lets any number of workers
-   * claim at once without waiting on each other. Only `external` experiments hand trials
-   * out; in-process ones are claimed by their scheduler through `claimNext`.
+   * claim at once without waiting on each other. Only experiments whose placement lets
+   * workers evaluate (`workers`, `any`, and `external` evaluators: src/evaluation/placement.ts)
+   * hand trials out; the service's own pool claims through `claimNext`.
    */
   async claim(experimentId: string, workerId: string, leaseSeconds: number, scope: ProjectScope): Promise<TrialRecord | null> {
     assertId('experimentId', experimentId);
@@ -88,10 +108,59 @@ export class TrialService {
     checkLease(leaseSeconds);
     const experiment = await this.storage.experiments.findById(experimentId);
     if (experiment === null || !inScope(scope, experiment.project)) throw new NotFoundError('experiment', experimentId);
-    if (experiment.evaluator.type !== 'external') {
-      throw new ConflictError(`experiment ${experimentId} evaluates its trials in-process (${experiment.evaluator.type}); only external experiments hand out trials`);
+    if (!workersMayClaim(experiment.evaluator)) {
+      throw new ConflictError(
+        `experiment ${experimentId} evaluates its trials in the service's pool (${experiment.evaluator.type}, placement service); workers claim trials of experiments whose evaluator has placement workers or any`,
+      );
     }
-    return experiment.status === 'RUNNING' ? this.claimNext(experimentId, workerId, leaseSeconds) : null;
+    return experiment.status === ExperimentStatus.RUNNING ? this.claimNext(experimentId, workerId, leaseSeconds) : null;
+  }
+
+  /**
+   * Ask, across experiments: the oldest PENDING trial of the experiment that started
+   * first among those the filter admits (a queue: each experiment holds at most its
+   * `parallelTrials` in flight, so an old one cannot starve the rest), or null.
+   */
+  async claimAny(filter: ClaimFilter, workerId: string, leaseSeconds: number, scope: ProjectScope): Promise<TrialRecord | null> {
+    checkWorkerId(workerId);
+    checkLease(leaseSeconds);
+    checkClaimFilter(filter);
+    for (const experiment of await this.claimable(filter, scope)) {
+      const trial = await this.claimNext(experiment.id, workerId, leaseSeconds);
+      if (trial !== null) return trial;
+    }
+    return null;
+  }
+
+  /** RUNNING experiments in scope that workers may claim from and the filter admits, first started first. */
+  private async claimable(filter: ClaimFilter, scope: ProjectScope): Promise<ExperimentRecord[]> {
+    const except = new Set(filter.exceptExperimentIds ?? []);
+    const projects = filter.projects?.length ? new Set(filter.projects) : null;
+    const types = filter.evaluatorTypes?.length ? new Set(filter.evaluatorTypes) : null;
+    let found: ExperimentRecord[];
+    if (filter.experimentIds?.length) {
+      found = (await Promise.all(filter.experimentIds.map((id) => this.storage.experiments.findById(id)))).filter((e): e is ExperimentRecord => e !== null);
+    } else {
+      found = [];
+      // One project: the store narrows it; several: each page is filtered below.
+      const project = projects?.size === 1 ? [...projects][0] : null;
+      for (let after: string | null = null; ; ) {
+        const page = await this.storage.experiments.list({ statuses: [ExperimentStatus.RUNNING], project }, { first: 500, after });
+        found.push(...page.items.map((i) => i.node));
+        if (!page.hasNextPage) break;
+        after = page.items.at(-1)!.cursor;
+      }
+    }
+    return found
+      .filter((e) => e.status === ExperimentStatus.RUNNING && inScope(scope, e.project) && (projects === null || projects.has(e.project)) && !except.has(e.id) && (types === null || types.has(e.evaluator.type)) && workersMayClaim(e.evaluator))
+      .sort((a, b) => (a.startedAt?.getTime() ?? 0) - (b.startedAt?.getTime() ?? 0) || a.id.localeCompare(b.id));
+  }
+
+  /** What a worker needs to evaluate the trial as the service would (src/core/trials/trial-evaluation.ts). */
+  async evaluationOf(trial: TrialRecord): Promise<TrialEvaluation> {
+    const experiment = await this.storage.experiments.findById(trial.experimentId);
+    if (experiment === null) throw new NotFoundError('experiment', trial.experimentId);
+    return trialEvaluation(experiment, trial);
   }
 
   claimNext(experimentId: string, workerId: string, leaseSeconds: number): Promise<TrialRecord | null> {
@@ -161,10 +230,13 @@ export class TrialService {
     });
   }
 
-  /** A worker's completion: `metrics` is the JSON it sent; `params`, `flops`, `latencyMs` are read out of it. */
-  completeFromWorker(trialId: string, metrics: unknown, options: CompletionOptions): Promise<TrialRecord> {
+  /**
+   * A worker's completion: `metrics` is the JSON it sent; `params`, `flops`, `latencyMs`
+   * are read out of it; `runtime` is what trained it, as the worker says.
+   */
+  completeFromWorker(trialId: string, metrics: unknown, runtime: TrialRuntime | null, options: CompletionOptions): Promise<TrialRecord> {
     const values = parseMetrics(metrics);
-    return this.complete(trialId, { metrics: values, params: values.params, flops: values.flops, latencyMs: values.latencyMs }, options);
+    return this.complete(trialId, { metrics: values, params: values.params, flops: values.flops, latencyMs: values.latencyMs, runtime: checkRuntime(runtime) }, options);
   }
 
   /** Tell, failure: back to PENDING when retryable and attempts remain (the experiment's maxRetries), else FAILED. */
@@ -201,6 +273,26 @@ function parseMetrics(metrics: unknown): Record<string, number> {
   );
   if (issues.length > 0) throw new InvalidInputError('invalid metrics', issues);
   return Object.fromEntries(entries) as Record<string, number>;
+}
+
+function checkRuntime(runtime: TrialRuntime | null): TrialRuntime | null {
+  if (runtime === null) return null;
+  const errors = new IssueList();
+  if (runtime.backend.length === 0 || runtime.backend.length > 64) errors.add('runtime.backend', 'must be 1 to 64 characters');
+  if (runtime.adapter !== null && runtime.adapter.length > 500) errors.add('runtime.adapter', 'must be at most 500 characters');
+  errors.throwIfAny('invalid runtime');
+  return { backend: runtime.backend, adapter: runtime.adapter };
+}
+
+function checkClaimFilter(filter: ClaimFilter): void {
+  const errors = new IssueList();
+  for (const key of ['experimentIds', 'projects', 'exceptExperimentIds', 'evaluatorTypes'] as const) {
+    const values = filter[key] ?? [];
+    if (values.length > MAX_CLAIM_FILTER) errors.add(`from.${key}`, `at most ${MAX_CLAIM_FILTER}`);
+    if (key === 'projects' || key === 'evaluatorTypes') continue;
+    for (const [i, id] of values.entries()) if (!isId(id)) errors.add(`from.${key}[${i}]`, `"${id.slice(0, 64)}" is not a valid id (a UUID)`);
+  }
+  errors.throwIfAny('invalid claim filter');
 }
 
 export function checkWorkerId(workerId: string): void {

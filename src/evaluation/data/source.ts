@@ -1,6 +1,7 @@
 import { loadCsv, type CsvOptions } from './csv-source.js';
 import type { RawDataset } from './dataset.js';
-import { loadFashionMnist, loadIdxPair } from './idx-source.js';
+import { existsSync } from 'node:fs';
+import { fashionMnistAvailable, fashionMnistDir, loadFashionMnist, loadIdxPair } from './idx-source.js';
 import { generateSynthetic, type SyntheticOptions } from './synthetic-source.js';
 
 /** Where a trial's data comes from; plain JSON so it can travel to worker threads and be a cache key. */
@@ -22,5 +23,27 @@ export function loadSource(config: DatasetSource): RawDataset {
       return loadCsv(config);
     case 'synthetic':
       return generateSynthetic(config);
+  }
+}
+
+/**
+ * Why this machine cannot load the source (its files are not here), or null. A worker
+ * asks before it trains, so that a dataset it lacks fails the one trial with this
+ * reason instead of a training thread's stack.
+ */
+export function missingDataset(config: DatasetSource): string | null {
+  const absent = (paths: readonly string[]): string | null => {
+    const gone = paths.filter((p) => !existsSync(p));
+    return gone.length === 0 ? null : `${gone.join(' and ')} not found on this machine`;
+  };
+  switch (config.source) {
+    case 'fashion-mnist':
+      return fashionMnistAvailable(config.dir) ? null : `Fashion-MNIST is not in ${fashionMnistDir(config.dir)} on this machine (Debian's dataset-fashion-mnist, or GRAPHNAS_FASHION_MNIST_DIR)`;
+    case 'idx':
+      return absent([config.images, config.labels]);
+    case 'csv':
+      return absent([config.path]);
+    case 'synthetic':
+      return null;
   }
 }

@@ -64,6 +64,12 @@ export class TfjsTrainerEvaluator implements Evaluator {
     return { ...result, runtime };
   }
 
+  /** Threads of the pool free to start a trial now (before its first trial: the pool it will ask for). */
+  idleCapacity(): number {
+    const stats = this.lease?.pool.stats();
+    return stats === undefined ? this.config.workers : Math.max(0, stats.active - stats.busy - stats.queued);
+  }
+
   /** Statistics of the pool this evaluator uses (shared: busy and queued count every user's trials). */
   stats(): ReturnType<TrainWorkerPool['stats']> | undefined {
     return this.lease?.pool.stats();

@@ -4,8 +4,10 @@ import type { Services } from '../../core/services.js';
 import type { TrialMetricRecord, TrialRecord } from '../../core/storage/records.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 import { Needs } from '../auth/permission.js';
-import { claimantOf, reporterOf, type GraphQLContext } from '../common/context.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { claimantOf, reporterOf, scopeOf, type GraphQLContext } from '../common/context.js';
 import { JSONScalar } from '../common/scalars.js';
+import { ClaimFilterInput, TrialRuntimeInput } from '../worker/claim.type.js';
 import { Trial, TrialMetric } from './trial.type.js';
 
 @ObjectType()
@@ -26,15 +28,23 @@ export class TrialMetricReport {
 export class TrialWorkerResolver {
   constructor(private readonly services: Services) {}
 
-  @Mutation(() => Trial, { nullable: true, description: 'The oldest PENDING trial of a RUNNING external experiment, now RUNNING under your lease; null when none is available.' })
+  @Mutation(() => Trial, {
+    nullable: true,
+    description:
+      "The oldest PENDING trial, now RUNNING under your lease, of the RUNNING experiment `experimentId`, or (without it) of the first-started RUNNING experiment that `from` admits; only experiments whose evaluator's placement is workers or any (or external) hand trials out. Null when none is available. Ask for `evaluation` to evaluate it as the service would.",
+  })
   @Needs(Permission.WORK)
   claimTrial(
-    @Arg('experimentId', () => ID) experimentId: string,
+    @Arg('experimentId', () => ID, { nullable: true }) experimentId: string | null,
+    @Arg('from', () => ClaimFilterInput, { nullable: true, description: 'Without experimentId: which experiments to draw from (default: all in your scope).' }) from: ClaimFilterInput | null,
     @Arg('workerId') workerId: string,
     @Arg('leaseSeconds', () => Int, { defaultValue: 60 }) leaseSeconds: number,
     @Ctx() ctx: GraphQLContext,
   ): Promise<TrialRecord | null> {
-    return this.services.trials.claim(experimentId, claimantOf(ctx, workerId), leaseSeconds, reporterOf(ctx, workerId).scope);
+    // Absent arguments arrive undefined, explicit nulls null: both mean "not given".
+    if (experimentId != null && from != null) throw InvalidInputError.field('from', 'give experimentId or from, not both');
+    const claimant = claimantOf(ctx, workerId);
+    return experimentId != null ? this.services.trials.claim(experimentId, claimant, leaseSeconds, scopeOf(ctx)) : this.services.trials.claimAny(from ?? {}, claimant, leaseSeconds, scopeOf(ctx));
   }
 
   @Mutation(() => Trial, { description: 'Renews the lease; the answer shows whether the trial is still RUNNING.' })
@@ -72,9 +82,11 @@ export class TrialWorkerResolver {
     @Arg('metrics', () => JSONScalar) metrics: unknown,
     @Arg('idempotencyKey', () => String, { nullable: true }) idempotencyKey: string | null,
     @Arg('workerId', () => String, { nullable: true }) workerId: string | null,
+    @Arg('runtime', () => TrialRuntimeInput, { nullable: true, description: 'What trained it: recorded as the trial\'s runtime.' }) runtime: TrialRuntimeInput | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<TrialRecord> {
-    return this.services.trials.completeFromWorker(trialId, metrics, { ...reporterOf(ctx, workerId), idempotencyKey });
+    const trained = runtime == null ? null : { backend: runtime.backend, adapter: runtime.adapter ?? null };
+    return this.services.trials.completeFromWorker(trialId, metrics, trained, { ...reporterOf(ctx, workerId), idempotencyKey });
   }
 
   @Mutation(() => Trial, { description: 'RUNNING → PENDING when retryable and attempts remain, else FAILED.' })
