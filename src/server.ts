@@ -13,6 +13,7 @@ import { Scheduler } from './core/scheduler/scheduler.js';
 import { SearchSpaceService } from './core/search-spaces/search-space.service.js';
 import type { Services } from './core/services.js';
 import { TrialService } from './core/trials/trial.service.js';
+import { WorkerService } from './core/workers/worker.service.js';
 import { serveDashboard } from './dashboard/serve.js';
 import { openDatabase, type Database } from './db/database.js';
 import { PgEventBus } from './db/pg-event-bus.js';
@@ -96,7 +97,7 @@ export async function openServices(database: Database, config: Config, logger: L
     : null;
   const feed = new EventFeed(storage.events, { bufferSize: config.subscriberBuffer });
   feed.attach(events);
-  return { storage, events, feed, searchSpaces, experiments, lifecycle, trials, keys: new ApiKeyService(storage), audit: new AuditService(storage), scheduler };
+  return { storage, events, feed, searchSpaces, experiments, lifecycle, trials, workers: new WorkerService(storage), keys: new ApiKeyService(storage), audit: new AuditService(storage), scheduler };
 }
 
 /** Who may call, decided from the configuration; refuses to start a server nobody could use safely. */

@@ -8,6 +8,7 @@ import type { SearchSpaceService } from './search-spaces/search-space.service.js
 import type { Storage } from './storage/storage.js';
 import type { ApiKeyService } from './keys/api-key.service.js';
 import type { TrialService } from './trials/trial.service.js';
+import type { WorkerService } from './workers/worker.service.js';
 
 /** Everything the API layer may call; assembled once per process in src/server.ts. */
 export interface Services {
@@ -19,6 +20,7 @@ export interface Services {
   readonly experiments: ExperimentService;
   readonly lifecycle: ExperimentLifecycleService;
   readonly trials: TrialService;
+  readonly workers: WorkerService;
   readonly keys: ApiKeyService;
   readonly audit: AuditService;
   /** Null in a process that serves the API only (GRAPHNAS_SCHEDULER=off). */

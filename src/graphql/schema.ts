@@ -11,8 +11,9 @@ import { SearchSpaceResolver } from './search-space/search-space.resolver.js';
 import { TrialWorkerResolver } from './trial/trial-worker.resolver.js';
 import { TrialResolver } from './trial/trial.resolver.js';
 import { TrialEvaluationResolver } from './worker/trial-evaluation.resolver.js';
+import { WorkerResolver } from './worker/worker.resolver.js';
 
-export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver, AccessResolver, TrialEvaluationResolver] as const;
+export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver, AccessResolver, WorkerResolver, TrialEvaluationResolver] as const;
 
 type ResolverClass = new (services: Services) => object;
 

@@ -221,3 +221,31 @@ export interface AuditRecord {
   readonly requestId: string | null;
   readonly transport: 'http' | 'websocket';
 }
+
+/**
+ * A `graphnas worker` process as it registered itself, renewed by its heartbeats: what it
+ * trains on, and until when it counts as alive.
+ */
+export interface WorkerRecord {
+  /** The identity its trials record as their holder (`api-key:<key id>/<name>`, or the name alone under open access). */
+  readonly id: string;
+  readonly name: string;
+  /** The project its key is scoped to; null for every project. */
+  readonly project: string | null;
+  readonly host: string;
+  /** The TensorFlow.js backend its last trial trained on, or the one it was told to use before its first. */
+  readonly backend: string;
+  /** For webgpu, the adapter its last trial ran on. */
+  readonly adapter: string | null;
+  readonly cores: number;
+  /** The GPU(s) it has, if any (the driver's names). */
+  readonly gpu: string | null;
+  /** The dataset sources it can load without being given a path (`fashion-mnist`, `synthetic`). */
+  readonly datasets: readonly string[];
+  /** Trials it evaluates at once. */
+  readonly concurrency: number;
+  readonly registeredAt: Date;
+  readonly lastHeartbeatAt: Date;
+  /** It counts as gone after this, unless a heartbeat renews it. */
+  readonly expiresAt: Date;
+}

@@ -10,6 +10,7 @@ import type {
   SearchSpaceRecord,
   TrialMetricRecord,
   TrialRecord,
+  WorkerRecord,
 } from './records.js';
 
 /**
@@ -29,6 +30,7 @@ export interface Storage {
   readonly events: EventLogRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditRepository;
+  readonly workers: WorkerRepository;
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
 }
 
@@ -167,6 +169,26 @@ export interface AuditRepository {
   insert(record: AuditRecord): Promise<void>;
   /** Newest first. */
   list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditRecord>>;
+}
+
+export interface WorkerFilter {
+  /** Only workers whose key is scoped to this project; null or absent for all. */
+  readonly project?: string | null;
+  /** Only workers whose registration has not expired by then; null or absent for all, gone ones included. */
+  readonly aliveAt?: Date | null;
+}
+
+export interface WorkerRepository {
+  /** Inserts the worker, or renews the registration with its id: everything but `registeredAt` is replaced. */
+  upsert(record: WorkerRecord): Promise<void>;
+  findById(id: string): Promise<WorkerRecord | null>;
+  /** Oldest registration first. */
+  list(filter: WorkerFilter, page: PageRequest): Promise<Page<WorkerRecord>>;
+  /** The RUNNING trials each of the workers holds (trials record a worker's id as their holder). */
+  runningTrials(workerIds: readonly string[]): Promise<Map<string, TrialRecord[]>>;
+  delete(id: string): Promise<boolean>;
+  /** Forgets workers whose registration expired before `before`; returns how many. */
+  deleteExpired(before: Date): Promise<number>;
 }
 
 export interface PolicyCheckpointRepository {

@@ -5,7 +5,8 @@ import { PolicyCheckpointEntity } from './policy-checkpoint.entity.js';
 import { SearchSpaceEntity } from './search-space.entity.js';
 import { TrialMetricEntity } from './trial-metric.entity.js';
 import { TrialEntity } from './trial.entity.js';
+import { WorkerEntity } from './worker.entity.js';
 
-export { ApiKeyEntity, AuditEventEntity, ExperimentEntity, PolicyCheckpointEntity, SearchSpaceEntity, TrialEntity, TrialMetricEntity };
+export { ApiKeyEntity, AuditEventEntity, ExperimentEntity, PolicyCheckpointEntity, SearchSpaceEntity, TrialEntity, TrialMetricEntity, WorkerEntity };
 
-export const ENTITIES = [SearchSpaceEntity, ExperimentEntity, TrialEntity, TrialMetricEntity, PolicyCheckpointEntity, ApiKeyEntity, AuditEventEntity];
+export const ENTITIES = [SearchSpaceEntity, ExperimentEntity, TrialEntity, TrialMetricEntity, PolicyCheckpointEntity, ApiKeyEntity, AuditEventEntity, WorkerEntity];

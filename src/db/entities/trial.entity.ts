@@ -23,7 +23,7 @@ export class TrialEntity implements TrialRecord {
   @Column({ name: 'latency_ms', type: 'double precision', nullable: true }) latencyMs!: number | null;
   @Column({ name: 'duplicate_of_id', type: 'uuid', nullable: true }) duplicateOfId!: string | null;
   @Column({ type: 'jsonb', nullable: true }) runtime!: TrialRuntime | null;
-  @Column({ name: 'worker_id', type: 'varchar', length: 200, nullable: true }) workerId!: string | null;
+  @Column({ name: 'worker_id', type: 'varchar', length: 300, nullable: true }) workerId!: string | null;
   @Column({ type: 'integer' }) attempt!: number;
   @Column({ name: 'lease_expires_at', ...TIMESTAMP, nullable: true }) leaseExpiresAt!: Date | null;
   @Column({ name: 'lease_seconds', type: 'integer', nullable: true }) leaseSeconds!: number | null;

@@ -11,6 +11,7 @@ import { TypeormPolicyCheckpointRepository } from './policy-checkpoint.repositor
 import { TypeormSearchSpaceRepository } from './search-space.repository.js';
 import { TypeormTrialMetricRepository } from './trial-metric.repository.js';
 import { TypeormTrialRepository } from './trial.repository.js';
+import { TypeormWorkerRepository } from './worker.repository.js';
 
 export interface OutboxOptions {
   /** Server mode: NOTIFY from inside the committing transaction (every replica LISTENs). */
@@ -29,6 +30,7 @@ class ManagerStorage implements Storage {
   readonly events: TypeormEventLogRepository;
   readonly apiKeys: TypeormApiKeyRepository;
   readonly audit: TypeormAuditRepository;
+  readonly workers: TypeormWorkerRepository;
 
   constructor(
     protected readonly em: EntityManager,
@@ -42,6 +44,7 @@ class ManagerStorage implements Storage {
     this.events = new TypeormEventLogRepository(em);
     this.apiKeys = new TypeormApiKeyRepository(em);
     this.audit = new TypeormAuditRepository(em);
+    this.workers = new TypeormWorkerRepository(em);
   }
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
