@@ -28,6 +28,7 @@ import { Worker } from 'node:worker_threads';
 import { loadConfig, type ApiLimits } from '../src/config.js';
 import { LOCAL } from '../src/graphql/auth/authenticator.js';
 import type { GraphQLContext } from '../src/graphql/common/context.js';
+import { createLoaders } from '../src/graphql/loaders.js';
 import { createSchema } from '../src/graphql/schema.js';
 import { insertTrials } from '../src/core/trials/new-trials.js';
 import { createLogger } from '../src/logger.js';
@@ -105,7 +106,9 @@ async function bareApollo(server: RunningServer): Promise<{ url: string; close()
   app.use(
     '/graphql',
     express.json({ limit: '50mb' }),
-    expressMiddleware(apollo, { context: async () => ({ services: server.services, principal: LOCAL, requestId: 'bare', transport: 'http' as const }) }),
+    expressMiddleware(apollo, {
+      context: async () => ({ services: server.services, principal: LOCAL, requestId: 'bare', transport: 'http' as const, loaders: createLoaders(server.services) }),
+    }),
   );
   const http: Server = createServer(app);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));

@@ -96,6 +96,15 @@ export class SearchSpaceService {
     return record;
   }
 
+  /** `get` for several (id, scope) pairs in one query: each answers its space, or the NOT_FOUND `get` would throw. */
+  async getMany(requests: readonly { readonly id: string; readonly scope: ProjectScope }[]): Promise<(SearchSpaceRecord | NotFoundError)[]> {
+    const found = new Map((await this.storage.searchSpaces.findByIds(requests.map((r) => r.id))).map((s) => [s.id, s]));
+    return requests.map(({ id, scope }) => {
+      const record = found.get(id);
+      return record !== undefined && inScope(scope, record.project) ? record : new NotFoundError('search space', id);
+    });
+  }
+
   list(filter: SearchSpaceFilter, page: PageRequest, scope: ProjectScope): Promise<Page<SearchSpaceRecord>> {
     if (scope !== null && filter.project && filter.project !== scope) return Promise.resolve({ items: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0 });
     return this.storage.searchSpaces.list({ ...filter, project: scope ?? filter.project ?? null }, page);

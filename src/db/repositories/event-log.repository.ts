@@ -35,7 +35,17 @@ export class TypeormEventLogRepository implements EventLogRepository {
   }
 
   async lastId(experimentId: string): Promise<number> {
-    const rows: { last_id: string }[] = await this.em.query(`SELECT last_id FROM experiment_event_counter WHERE experiment_id = $1`, [experimentId]);
-    return rows[0] ? Number(rows[0].last_id) : 0;
+    return (await this.lastIds([experimentId])).get(experimentId)!;
+  }
+
+  async lastIds(experimentIds: readonly string[]): Promise<Map<string, number>> {
+    const last = new Map(experimentIds.map((id) => [id, 0]));
+    if (experimentIds.length === 0) return last;
+    const rows: { experiment_id: string; last_id: string }[] = await this.em.query(
+      `SELECT experiment_id, last_id FROM experiment_event_counter WHERE experiment_id = ANY($1::uuid[])`,
+      [[...new Set(experimentIds)]],
+    );
+    for (const row of rows) last.set(row.experiment_id, Number(row.last_id));
+    return last;
   }
 }

@@ -21,6 +21,10 @@ export class TypeormExperimentRepository implements ExperimentRepository {
     return q.getOne();
   }
 
+  async findByIds(ids: readonly string[]): Promise<ExperimentRecord[]> {
+    return ids.length === 0 ? [] : this.em.findBy(ExperimentEntity, { id: In([...ids]) });
+  }
+
   list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>> {
     const q = this.em.createQueryBuilder(ExperimentEntity, 'e');
     if (filter.project) q.andWhere('e.project = :project', { project: filter.project });

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { Page, PageRequest } from '../../core/storage/pagination.js';
 import type { SearchSpaceRecord } from '../../core/storage/records.js';
 import type { SearchSpaceFilter, SearchSpaceRepository } from '../../core/storage/storage.js';
@@ -15,6 +15,10 @@ export class TypeormSearchSpaceRepository implements SearchSpaceRepository {
 
   findById(id: string): Promise<SearchSpaceRecord | null> {
     return this.em.findOneBy(SearchSpaceEntity, { id });
+  }
+
+  async findByIds(ids: readonly string[]): Promise<SearchSpaceRecord[]> {
+    return ids.length === 0 ? [] : this.em.findBy(SearchSpaceEntity, { id: In([...ids]) });
   }
 
   list(filter: SearchSpaceFilter, page: PageRequest): Promise<Page<SearchSpaceRecord>> {

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import type { TrialMetricRecord } from '../../core/storage/records.js';
 import type { TrialMetricRepository } from '../../core/storage/storage.js';
 import type { TrialStatus } from '../../core/trials/trial-status.js';
@@ -25,10 +25,22 @@ export class TypeormTrialMetricRepository implements TrialMetricRepository {
     });
   }
 
+  async listForTrials(trialIds: readonly string[], name?: string | null): Promise<Map<string, TrialMetricRecord[]>> {
+    const curves = new Map<string, TrialMetricRecord[]>(trialIds.map((id) => [id, []]));
+    if (trialIds.length === 0) return curves;
+    const ids = In([...new Set(trialIds)]);
+    const rows = await this.em.find(TrialMetricEntity, {
+      where: name ? { trialId: ids, name } : { trialId: ids },
+      order: { trialId: 'ASC', step: 'ASC', name: 'ASC' },
+    });
+    for (const row of rows) curves.get(row.trialId)!.push(row);
+    return curves;
+  }
+
   async valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[], exceptTrialId?: string): Promise<number[]> {
     const rows: { value: number }[] = await this.em.query(
       `SELECT m.value FROM trial_metric m JOIN trial t ON t.id = m.trial_id
-       WHERE m.experiment_id = $1 AND m.name = $2 AND m.step = $3 AND t.status = ANY($4::trial_status[]) AND ($5::uuid IS NULL OR m.trial_id <> $5::uuid)`,
+       WHERE m.experiment_id = $1 AND m.name = $2 AND m.step = $3 AND t.stage = 'SEARCH' AND t.status = ANY($4::trial_status[]) AND ($5::uuid IS NULL OR m.trial_id <> $5::uuid)`,
       [experimentId, name, step, trialStatuses, exceptTrialId ?? null],
     );
     return rows.map((r) => Number(r.value));

@@ -1,6 +1,7 @@
 import { workerIdentity, type Principal, type ProjectScope } from '../../core/access/access.js';
 import type { Services } from '../../core/services.js';
 import type { Reporter } from '../../core/trials/trial.service.js';
+import type { Loaders } from '../loaders.js';
 
 /** One per HTTP request, one per WebSocket operation: nothing request-scoped is shared. */
 export interface GraphQLContext {
@@ -9,6 +10,8 @@ export interface GraphQLContext {
   /** Also in the response (`x-request-id`) and in the server's log lines for it. */
   readonly requestId: string;
   readonly transport: 'http' | 'websocket';
+  /** What list fields load per parent, batched; this request's own (src/graphql/loaders.ts). */
+  readonly loaders: Loaders;
 }
 
 export function scopeOf(ctx: GraphQLContext): ProjectScope {

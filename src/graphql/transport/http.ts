@@ -10,7 +10,9 @@ import { withRequestId } from '../../http/request-id.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { GraphQLContext } from '../common/context.js';
 import type { FormatError } from '../errors.js';
+import { createLoaders } from '../loaders.js';
 import { transportError, type OperationGuard } from './guard.js';
+import { errorCodes, operationIdentity, type OperationObserver } from './observe.js';
 
 export interface HttpTransportOptions {
   readonly schema: GraphQLSchema;
@@ -20,6 +22,27 @@ export interface HttpTransportOptions {
   readonly formatError: FormatError;
   readonly maxBodyBytes: number;
   readonly httpServer: Server;
+  readonly observer?: OperationObserver;
+}
+
+/** Tells the observer of each request's operation once it is answered. */
+function observingPlugin(observer: OperationObserver): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      let done: ((codes: readonly string[]) => void) | null = null;
+      return {
+        async didResolveOperation({ document, operationName }) {
+          const { type, name } = operationIdentity(document, operationName);
+          done = observer.operation('http', type, name);
+        },
+        async willSendResponse({ response }) {
+          // Refused before it resolved (parse, validation): counted, with no operation to name.
+          done ??= observer.operation('http', 'unknown', '(unresolved)');
+          done(errorCodes(response.body.kind === 'single' ? response.body.singleResult.errors : undefined));
+        },
+      };
+    },
+  };
 }
 
 /** The document a request carries, where Apollo will look for it (a POST's body, a GET's query string). */
@@ -62,14 +85,20 @@ export async function mountGraphqlHttp(app: Express, options: HttpTransportOptio
     // The CLI owns signal handling and shuts everything down in order; Apollo's own
     // handler would race it and hold the drain for its full grace period.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }), guardPlugin],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }), guardPlugin, ...(options.observer ? [observingPlugin(options.observer)] : [])],
   });
   await apollo.start();
   const graphql = expressMiddleware(apollo, {
     context: async ({ req, res }) => {
       try {
         const principal = await options.authenticator.authenticate(req.headers.authorization);
-        const context: GraphQLContext = { services: options.services, principal, requestId: res.locals.requestId as string, transport: 'http' };
+        const context: GraphQLContext = {
+          services: options.services,
+          principal,
+          requestId: res.locals.requestId as string,
+          transport: 'http',
+          loaders: createLoaders(options.services),
+        };
         await guard.admit(sourceOf(req), context);
         return context;
       } catch (error) {

@@ -14,7 +14,10 @@ import type { Logger } from '../../logger.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { GraphQLContext } from '../common/context.js';
 import type { FormatError } from '../errors.js';
+import { createLoaders } from '../loaders.js';
 import { transportError, type OperationGuard } from './guard.js';
+import { sharedSubscribe } from './shared-subscribe.js';
+import { errorCodes, operationIdentity, type OperationObserver } from './observe.js';
 
 export interface WebSocketTransportOptions {
   readonly schema: GraphQLSchema;
@@ -26,10 +29,33 @@ export interface WebSocketTransportOptions {
   readonly maxPayloadBytes: number;
   readonly httpServer: Server;
   readonly logger: Logger;
+  readonly observer?: OperationObserver;
+  /**
+   * Operations one connection may run at once (subscriptions, and queries in flight); one
+   * more is refused with LIMIT_EXCEEDED (`limit: "operations"`), the others go on.
+   * @default 100
+   */
+  readonly maxOperationsPerConnection?: number;
+  /**
+   * How often the connection count is logged, when it changed.
+   * @default 60000
+   */
+  readonly statsLogMs?: number;
+}
+
+/** What the transport holds now, for /metrics and the log. */
+export interface WebSocketStats {
+  /** Open sockets, authenticated or not yet. */
+  readonly sockets: number;
+  /** Sockets whose `connection_init` was accepted. */
+  readonly connections: number;
+  /** Operations running on them: subscriptions, and queries and mutations in flight. */
+  readonly operations: number;
 }
 
 export interface WebSocketTransport {
   readonly server: WebSocketServer;
+  stats(): WebSocketStats;
   close(code: number, reason: string): Promise<void>;
 }
 
@@ -37,6 +63,8 @@ interface Connection {
   /** Prefixes the request id of each of its operations (`<connection>:<operation id>`). */
   readonly id: string;
   readonly principal: Principal;
+  /** graphql-ws's own record of the connection's operations, by id. */
+  readonly operations: () => number;
 }
 
 const PATH = '/graphql';
@@ -57,8 +85,11 @@ const PATH = '/graphql';
  */
 export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTransport {
   const { schema, authenticator, guard, formatError, originPolicy, logger } = options;
+  const maxOperations = options.maxOperationsPerConnection ?? 100;
   const server = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const connections = new Map<WebSocket, Connection>();
+  /** Operations running, by request id, with their errors so far: told to the observer when they complete. */
+  const observed = new Map<string, { done: (codes: readonly string[]) => void; codes: string[] }>();
   let closing = false;
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -83,12 +114,13 @@ export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTra
   const cleanup = useServer<Record<string, unknown> | undefined, { socket: WebSocket }>(
     {
       schema,
+      subscribe: sharedSubscribe(),
       // Close reasons never carry an error's message, whatever NODE_ENV is.
       isProd: true,
       onConnect: async (ctx) => {
         try {
           const principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
-          connections.set(ctx.extra.socket, { id: randomUUID(), principal });
+          connections.set(ctx.extra.socket, { id: randomUUID(), principal, operations: () => Object.keys(ctx.subscriptions).length });
           return true;
         } catch (error) {
           logger.debug({ err: error }, 'websocket connection refused');
@@ -106,22 +138,59 @@ export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTra
           principal: connection.principal,
           requestId: `${connection.id}:${id}`,
           transport: 'websocket',
+          loaders: createLoaders(options.services),
         };
         // Whatever fails here is answered on this operation: graphql-ws would close the
         // whole connection (4500) on an error thrown out of this hook.
+        // A refused operation is told to the observer here; one that runs, when it completes.
+        let refused = (errors: readonly GraphQLError[]): readonly GraphQLError[] => {
+          options.observer?.operation('websocket', 'unknown', '(unresolved)')(errorCodes(errors.map((e) => e.toJSON())));
+          return errors;
+        };
+        // graphql-ws has registered this one already.
+        if (connection.operations() > maxOperations) {
+          return refused([
+            new GraphQLError(`a connection may run at most ${maxOperations} operations at once; complete one first, or open another connection`, {
+              extensions: { code: 'LIMIT_EXCEEDED', limit: 'operations', max: maxOperations },
+            }),
+          ]);
+        }
         try {
           const document = await guard.admit(payload.query, contextValue);
           if (document === null) throw new GraphQLError('the operation has no document', { extensions: { code: 'BAD_REQUEST' } });
           const invalid = validate(schema, document, specifiedRules);
-          if (invalid.length > 0) return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+          if (invalid.length > 0) return refused(invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })));
+          const { type, name } = operationIdentity(document, payload.operationName);
+          const done = options.observer?.operation('websocket', type, name);
+          if (done) refused = (errors) => (done(errorCodes(errors.map((e) => e.toJSON()))), errors);
           await guard.check(document, payload.operationName, payload.variables, contextValue);
+          if (done) observed.set(contextValue.requestId, { done, codes: [] });
           return { schema, document, variableValues: payload.variables ?? undefined, operationName: payload.operationName ?? undefined, contextValue };
         } catch (error) {
-          return [transportError(error)];
+          return refused([transportError(error)]);
         }
       },
-      onError: (ctx, id, _payload, errors) => format(errors, requestIdOf(ctx.extra.socket, id)),
-      onNext: (ctx, id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors, requestIdOf(ctx.extra.socket, id)) } : undefined),
+      onError: (ctx, id, _payload, errors) => {
+        const requestId = requestIdOf(ctx.extra.socket, id);
+        const formatted = format(errors, requestId);
+        // An error while it runs (a subscription ended as a slow consumer); it completes next.
+        if (requestId !== null) observed.get(requestId)?.codes.push(...errorCodes(formatted));
+        return formatted;
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        if (!result.errors) return undefined;
+        const requestId = requestIdOf(ctx.extra.socket, id);
+        const formatted = format(result.errors, requestId);
+        if (requestId !== null) observed.get(requestId)?.codes.push(...errorCodes(formatted));
+        return { ...result, errors: formatted };
+      },
+      onComplete: (ctx, id) => {
+        const requestId = requestIdOf(ctx.extra.socket, id);
+        const running = requestId === null ? undefined : observed.get(requestId);
+        if (running === undefined) return;
+        observed.delete(requestId!);
+        running.done(running.codes);
+      },
     },
     server,
   );
@@ -135,11 +204,20 @@ export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTra
     socket.on('error', (error: Error & { code?: string }) => logger.info({ code: error.code, message: error.message }, 'websocket closed on a protocol error'));
   });
 
+  // Once per credential, not per connection: ten thousand dashboards on a few keys would
+  // otherwise look their keys up thousands of times a second.
   const revocation = setInterval(() => {
-    for (const [socket, connection] of connections) {
-      authenticator.stillValid(connection.principal).then(
+    const byCredential = new Map<string, { principal: Principal; sockets: WebSocket[] }>();
+    for (const [socket, { principal }] of connections) {
+      const credential = `${principal.kind}:${principal.id}:${principal.expiresAt?.getTime() ?? ''}`;
+      const group = byCredential.get(credential) ?? { principal, sockets: [] };
+      group.sockets.push(socket);
+      byCredential.set(credential, group);
+    }
+    for (const { principal, sockets } of byCredential.values()) {
+      authenticator.stillValid(principal).then(
         (valid) => {
-          if (!valid) socket.close(CloseCode.Forbidden, 'Forbidden: the credentials were revoked or expired');
+          if (!valid) for (const socket of sockets) socket.close(CloseCode.Forbidden, 'Forbidden: the credentials were revoked or expired');
         },
         (error: unknown) => logger.warn({ err: error }, 'could not re-check a websocket credential'),
       );
@@ -147,11 +225,27 @@ export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTra
   }, KEY_CACHE_MS);
   revocation.unref();
 
+  const stats = (): WebSocketStats => {
+    let operations = 0;
+    for (const connection of connections.values()) operations += connection.operations();
+    return { sockets: server.clients.size, connections: connections.size, operations };
+  };
+  let logged = '';
+  const statsLog = setInterval(() => {
+    const now = stats();
+    const line = JSON.stringify(now);
+    if (line !== logged) logger.info(now, 'websocket connections');
+    logged = line;
+  }, options.statsLogMs ?? 60_000);
+  statsLog.unref();
+
   return {
     server,
+    stats,
     async close(code, reason) {
       closing = true;
       clearInterval(revocation);
+      clearInterval(statsLog);
       for (const client of server.clients) client.close(code, reason);
       await cleanup.dispose();
       await new Promise<void>((resolve) => server.close(() => resolve()));
