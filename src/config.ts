@@ -30,10 +30,14 @@ export interface Config {
   readonly apiKey: string | null;
   /** Events one subscription may have waiting before it is ended as a slow consumer (with a cursor). */
   readonly subscriberBuffer: number;
+  /** Operations (subscriptions mostly) one WebSocket connection may run at once. */
+  readonly maxOperationsPerConnection: number;
   /** GRAPHNAS_TF_BACKEND: the TensorFlow.js backend training uses on this machine; null: the evaluator's, else auto. */
   readonly tfBackend: string | null;
   /** GRAPHNAS_FASHION_MNIST_DIR: where Fashion-MNIST's IDX files are; null: Debian's package path. */
   readonly fashionMnistDir: string | null;
+  /** GRAPHNAS_ARTIFACT_DIR: where finalists' models are kept (src/artifacts); replicas that serve downloads share it. */
+  readonly artifactDir: string;
   /** Testing only: the process SIGKILLs itself after this many commits that emitted events. */
   readonly faultKillAfterCommits: number | null;
   /** `auto`: keys (or OIDC) required, except on loopback before the first key exists; `on`; `off`. */
@@ -185,8 +189,10 @@ export function loadConfig(env: Env = process.env): Config {
     schedulerResyncMs: integer(env, 'GRAPHNAS_SCHEDULER_RESYNC_MS', 2000, 50, 600_000),
     apiKey: env.GRAPHNAS_API_KEY || null,
     subscriberBuffer: integer(env, 'GRAPHNAS_SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
+    maxOperationsPerConnection: integer(env, 'GRAPHNAS_MAX_OPERATIONS_PER_CONNECTION', 100, 1, 100_000),
     tfBackend: env.GRAPHNAS_TF_BACKEND?.trim() || null,
     fashionMnistDir: env.GRAPHNAS_FASHION_MNIST_DIR || null,
+    artifactDir: env.GRAPHNAS_ARTIFACT_DIR || './artifacts',
     faultKillAfterCommits: env.GRAPHNAS_FAULT_KILL_AFTER_COMMITS ? integer(env, 'GRAPHNAS_FAULT_KILL_AFTER_COMMITS', 0, 1, 1_000_000_000) : null,
     auth: oneOf(env, 'GRAPHNAS_AUTH', ['auto', 'on', 'off'] as const, 'auto'),
     adminKey: adminKey(env),

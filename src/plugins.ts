@@ -26,14 +26,20 @@ export function createPluginCatalog(): PluginCatalog {
     constraintsOf(spec, limits) {
       return evaluatorType(spec.type)?.constraints(evaluatorOptions(spec), limits) ?? [];
     },
+    async finalPlan(spec, overrides) {
+      const type = evaluatorType(spec.type);
+      // `external`: its workers read the budget from the claimed trial and train as they see fit.
+      if (!type?.final) return { budget: overrides, issues: [], unavailable: null, defaultSeeds: 3, keepsModel: false, inheritance: false };
+      return type.final(evaluatorOptions(spec), overrides);
+    },
   };
 }
 
-/** The service's evaluators: none for an experiment whose trials only workers evaluate (src/evaluation/placement.ts). */
+/** The service's evaluators: none for a search whose trials only workers evaluate (src/evaluation/placement.ts); a finalization's always. */
 export function createEvaluatorFactory(): EvaluatorFactory {
   return {
-    create(spec, constraints) {
-      return placementOf(spec) === 'workers' ? null : buildEvaluator(spec, constraints);
+    create(spec, constraints, stage = 'search') {
+      return placementOf(spec) === 'workers' && stage === 'search' ? null : buildEvaluator(spec, constraints);
     },
   };
 }

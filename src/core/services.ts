@@ -1,8 +1,10 @@
+import type { ArtifactStore } from '../artifacts/index.js';
 import type { AuditService } from './audit/audit.service.js';
 import type { EventBus } from './events/event-bus.js';
 import type { EventFeed } from './events/event-feed.js';
 import type { ExperimentLifecycleService } from './experiments/experiment-lifecycle.service.js';
 import type { ExperimentService } from './experiments/experiment.service.js';
+import type { FinalizationService } from './finalization/finalization.service.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import type { SearchSpaceService } from './search-spaces/search-space.service.js';
 import type { Storage } from './storage/storage.js';
@@ -20,6 +22,9 @@ export interface Services {
   readonly experiments: ExperimentService;
   readonly lifecycle: ExperimentLifecycleService;
   readonly trials: TrialService;
+  readonly finalizations: FinalizationService;
+  /** Finalists' models (GRAPHNAS_ARTIFACT_DIR), downloaded at /artifacts. */
+  readonly artifacts: ArtifactStore;
   readonly workers: WorkerService;
   readonly keys: ApiKeyService;
   readonly audit: AuditService;

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 export const DASHBOARD_DIR = join(__dirname, '..', '..', 'dashboard');
 
 /** Paths the service answers itself; the app's client-side routes never take them. */
-const API_PREFIXES = ['/graphql', '/healthz', '/readyz'];
+const API_PREFIXES = ['/graphql', '/healthz', '/readyz', '/artifacts'];
 
 /**
  * Everything the page loads comes from this server: scripts and styles from its own

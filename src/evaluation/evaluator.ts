@@ -21,6 +21,26 @@ export interface EvaluationRequest {
   readonly signal: AbortSignal;
   /** Called for every intermediate metric, as it happens. */
   report(point: MetricPoint): void;
+  /** Present for a finalist: retrain at a final budget and test once; absent for a search trial. */
+  readonly final?: FinalTraining;
+}
+
+/**
+ * A finalist's retraining (the second stage of the search): the search's evaluator
+ * options overlaid with `budget`, the held-out TEST split scored once at the end (as
+ * `test_accuracy` and `test_loss`; no search trial ever reads it), and the model kept.
+ */
+export interface FinalTraining {
+  /** Evaluator options that replace the search's (epochs, trainSubset, resolution, …); null switches an optional one off. */
+  readonly budget: Readonly<Record<string, unknown>>;
+  /** Return the trained network as `artifact`. */
+  readonly keepModel: boolean;
+  /**
+   * Weight inheritance: first retrain the proxy trial with this seed at the search's own
+   * options (deterministic, so this recovers its weights without having stored them), then
+   * start from its weights wherever a layer's shapes match. Reported as `inherited_layers`.
+   */
+  readonly inheritFromSeed?: number;
 }
 
 export interface EvaluationResult {
@@ -37,6 +57,40 @@ export interface EvaluationResult {
   readonly latencyMs?: number;
   /** What computed the result, so it can be traced to its hardware; absent where nothing ran here (a table, an external worker). */
   readonly runtime?: EvaluationRuntime;
+  /** A finalist's trained network, when FinalTraining.keepModel asked for it. */
+  readonly artifact?: ModelArtifact;
+}
+
+/**
+ * A trained network as portable files: a TensorFlow.js LayersModel (`model.json` and its
+ * weight shards, standard layers only, softmax output, the input standardisation baked
+ * in) plus `architecture.json` and `preprocessing.json`. Names are relative paths.
+ */
+export interface ModelArtifact {
+  readonly files: readonly ArtifactFile[];
+  readonly model: ModelSummary;
+}
+
+export interface ArtifactFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** What a model card says about the network and its data, as the evaluator knows it. */
+export interface ModelSummary {
+  /** [height, width, channels] the model takes, in the source's raw values (0–255 for image bytes). */
+  readonly inputShape: readonly [number, number, number];
+  readonly numClasses: number;
+  /** Human names of the classes when the dataset has them (Fashion-MNIST's, a CSV's string labels). */
+  readonly classNames: readonly string[] | null;
+  /** One line: the source and its splits, e.g. "fashion-mnist: 54,000 train / 6,000 validation / 10,000 test". */
+  readonly dataset: string;
+  /** How a raw input becomes what the first layer saw in training, in words (the model.json does it itself). */
+  readonly preprocessing: string;
+  readonly params: number;
+  readonly flops: number;
+  /** Measured in the exporting process: batch 1 and per sample at batch 64. */
+  readonly latencyMs: { readonly batch1: number; readonly batch64PerSample: number } | null;
 }
 
 export interface EvaluationRuntime {

@@ -8,6 +8,7 @@ import { TabularEvaluator, resolveTabularConfig } from './tabular/index.js';
 import type { Constraint } from './constraints.js';
 import { TfjsTrainerEvaluator, parseTfjsTrainerConfig } from './trainer/index.js';
 import { missingDataset } from './data/source.js';
+import { finalBudgetDefaults, finalBudgetIssues, testSplitOf } from './trainer/final.js';
 
 /** The experiment's limits; evaluators that measure cost fold them into the reward. */
 export interface ExperimentLimits {
@@ -30,6 +31,18 @@ export interface EvaluatorType {
   create(options: Readonly<Record<string, unknown>>, limits: ExperimentLimits): Evaluator | null;
   /** What this machine lacks to evaluate with these options (a dataset's files), or null; absent: nothing can be missing. */
   missing?(options: Readonly<Record<string, unknown>>): string | null;
+  /** How it retrains finalists with these search options and final-budget overrides; absent: it does not (`external` leaves it to its workers). */
+  final?(options: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>>): Promise<EvaluatorFinalPlan>;
+}
+
+/** See PluginCatalog.finalPlan (src/core/experiments/plugin-catalog.ts). */
+export interface EvaluatorFinalPlan {
+  readonly budget: Readonly<Record<string, unknown>>;
+  readonly issues: readonly EvaluatorIssue[];
+  readonly unavailable: string | null;
+  readonly defaultSeeds: number;
+  readonly keepsModel: boolean;
+  readonly inheritance: boolean;
 }
 
 /**
@@ -65,6 +78,18 @@ export const EVALUATOR_TYPES: EvaluatorType[] = [
     validate: (options) => issuesOf(() => resolveTabularConfig({ ...options, type: 'tabular' })),
     constraints: (_options, limits) => withLimits([], limits),
     create: (options) => new TabularEvaluator({ ...options, type: 'tabular' }),
+    // A table has one value per architecture: the final "training" reads the test column, in milliseconds.
+    async final(options, overrides) {
+      const { testColumn } = await new TabularEvaluator({ ...options, type: 'tabular' }).load();
+      return {
+        budget: {},
+        issues: Object.keys(overrides).map((key) => ({ path: key, message: 'a table takes no final budget' })),
+        unavailable: testColumn === null ? 'its table has no test column for the reward column (set the evaluator option testColumn)' : null,
+        defaultSeeds: 1,
+        keepsModel: false,
+        inheritance: false,
+      };
+    },
   },
   {
     type: 'tfjs-trainer',
@@ -75,6 +100,18 @@ export const EVALUATOR_TYPES: EvaluatorType[] = [
     // cannot win, and a latency constraint makes it measure latency.
     create: (options, limits) => new TfjsTrainerEvaluator({ ...options, constraints: withLimits(parseTfjsTrainerConfig(options).constraints, limits) }),
     missing: (options) => missingDataset(parseTfjsTrainerConfig(options).dataset),
+    // Three seeds by default: a finalist's spread over seeds is what tells a real lead from a lucky run.
+    async final(options, overrides) {
+      const issues = finalBudgetIssues(options, overrides);
+      return {
+        budget: { ...finalBudgetDefaults(options), ...overrides },
+        issues,
+        unavailable: testSplitOf(options),
+        defaultSeeds: 3,
+        keepsModel: true,
+        inheritance: true,
+      };
+    },
   },
   {
     type: 'external',

@@ -7,13 +7,14 @@ import type { Services } from '../core/services.js';
 import type { GraphQLContext } from './common/context.js';
 import { AccessResolver } from './access/access.resolver.js';
 import { ExperimentResolver } from './experiment/experiment.resolver.js';
+import { FinalizationResolver } from './finalization/finalization.resolver.js';
 import { SearchSpaceResolver } from './search-space/search-space.resolver.js';
 import { TrialWorkerResolver } from './trial/trial-worker.resolver.js';
 import { TrialResolver } from './trial/trial.resolver.js';
 import { TrialEvaluationResolver } from './worker/trial-evaluation.resolver.js';
 import { WorkerResolver } from './worker/worker.resolver.js';
 
-export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, TrialResolver, TrialWorkerResolver, AccessResolver, WorkerResolver, TrialEvaluationResolver] as const;
+export const RESOLVERS = [SearchSpaceResolver, ExperimentResolver, FinalizationResolver, TrialResolver, TrialWorkerResolver, AccessResolver, WorkerResolver, TrialEvaluationResolver] as const;
 
 type ResolverClass = new (services: Services) => object;
 

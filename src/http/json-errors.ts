@@ -9,6 +9,7 @@ import type { Response } from 'express';
  */
 export type HttpErrorCode =
   | 'BAD_REQUEST'
+  | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'

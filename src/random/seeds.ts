@@ -8,10 +8,13 @@
  * ├── strategy            the strategy's generator (proposals, its own initial weights)
  * ├── data                the train/validation split and subsets: one for the whole
  * │                       experiment, so every trial is scored on the same images
- * └── trial/<sequence>    a trial's seed (also handed to external workers)
- *     ├── init            weight initialisation
- *     ├── dropout         dropout masks
- *     └── shuffle         the order of training batches
+ * ├── trial/<sequence>    a trial's seed (also handed to external workers)
+ * │   ├── init            weight initialisation
+ * │   ├── dropout         dropout masks
+ * │   └── shuffle         the order of training batches
+ * └── final/<replicate>   a finalist's retraining seed (the same streams below it): one
+ *                         per replicate index, shared by all finalists, so finalists are
+ *                         compared on the same seeds
  * ```
  *
  * Derived seeds are 52-bit integers (safe, and far from colliding over an experiment's
@@ -79,6 +82,7 @@ export interface ExperimentSeeds {
   readonly strategy: number;
   readonly data: number;
   trial(sequence: number): number;
+  final(replicate: number): number;
 }
 
 export function experimentSeeds(experimentSeed: number): ExperimentSeeds {
@@ -86,6 +90,7 @@ export function experimentSeeds(experimentSeed: number): ExperimentSeeds {
     strategy: deriveSeed(experimentSeed, 'strategy'),
     data: deriveSeed(experimentSeed, 'data'),
     trial: (sequence) => deriveSeed(experimentSeed, 'trial', sequence),
+    final: (replicate) => deriveSeed(experimentSeed, 'final', replicate),
   };
 }
 

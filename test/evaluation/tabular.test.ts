@@ -13,6 +13,7 @@ import {
   TabularEvaluator,
   TableError,
   UnknownArchitectureError,
+  tabularTestSplitOf,
 } from '../../src/evaluation/tabular/index.js';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|';
@@ -130,5 +131,22 @@ describe('tabular evaluator', () => {
     ]);
     assert.deepEqual(parseCsv('"multi\nline",x'), [['multi\nline', 'x']]);
     assert.throws(() => parseCsv('"open'), /unterminated/);
+  });
+  it('finalises from the table: the reward column as validation, the test column as test_accuracy, no model, in milliseconds', async () => {
+    const evaluator = new TabularEvaluator({ type: 'tabular' });
+    const started = performance.now();
+    const result = await evaluator.evaluate({ ...request(BEST), final: { budget: {}, keepModel: true } });
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(result.reward, result.metrics['cifar10-val']);
+    assert.equal(result.metrics.val_accuracy, result.metrics['cifar10-val']);
+    assert.ok(Math.abs(result.metrics.test_accuracy! - 89.03) < 1e-9, 'in the table\'s own units (percent)');
+    assert.equal(result.metrics['cifar10-test'], result.metrics.test_accuracy);
+    assert.equal(result.artifact, undefined);
+    await assert.rejects(evaluator.evaluate({ ...request(BEST), final: { budget: { epochs: 3 }, keepModel: false } }), isConfigError('epochs'));
+    assert.equal(await tabularTestSplitOf({}), null);
+    writeFileSync(join(dir, 'no-test.csv'), 'arch,acc-val\na,0.5\n');
+    const noTest = { table: join(dir, 'no-test.csv'), keyColumn: 'arch', rewardColumn: 'acc-val' };
+    assert.match((await tabularTestSplitOf(noTest)) ?? '', /the table has no test column for "acc-val" \(the evaluator option testColumn names one; "acc-test" is looked for by default\)/);
+    await assert.rejects(new TabularEvaluator({ type: 'tabular', ...noTest }).evaluate({ ...request('a'), final: { budget: {}, keepModel: false } }), isConfigError('testColumn'));
   });
 });

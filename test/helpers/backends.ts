@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../../src/config.js';
 import { loadConfig } from '../../src/config.js';
@@ -47,6 +50,8 @@ const base = (): Config => ({
   logFormat: 'json',
   dbPoolSize: 4,
   shutdownTimeoutMs: 2000,
+  // Finalists' models of a test go to a directory of their own, never into the checkout.
+  artifactDir: mkdtempSync(join(tmpdir(), 'graphnas-artifacts-')),
 });
 
 export async function backends(): Promise<Backend[]> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExperimentStatus } from '../../src/core/experiments/experiment-status.js';
 import type { ExperimentRecord, SearchSpaceRecord, TrialRecord } from '../../src/core/storage/records.js';
+import { TrialStage } from '../../src/core/trials/trial-stage.js';
 import { TrialStatus } from '../../src/core/trials/trial-status.js';
 
 /** Valid rows with every field set, for storage tests that bypass the services. */
@@ -78,6 +79,10 @@ export function trialRecord(experimentId: string, sequence: number, overrides: P
     error: null,
     observedAt: null,
     idempotencyKey: null,
+    stage: TrialStage.SEARCH,
+    finalistOf: null,
+    final: null,
+    artifact: null,
     createdAt: at,
     updatedAt: at,
     startedAt: null,

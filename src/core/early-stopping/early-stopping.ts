@@ -3,6 +3,7 @@ import { bestOf } from '../objective/objective.js';
 import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { TrialStatus } from '../trials/trial-status.js';
+import { TrialStage } from '../trials/trial-stage.js';
 import { medianStoppingRule } from './median-stopping.js';
 
 /** Why and with what a trial is stopped: it becomes PRUNED with its best value so far as reward. */
@@ -21,7 +22,8 @@ export interface StopVerdict {
  */
 export async function earlyStopVerdict(tx: Storage, experiment: ExperimentRecord, trial: TrialRecord, name: string, step: number, value: number): Promise<StopVerdict | null> {
   const rule = experiment.earlyStopping;
-  if (rule === null || rule.metric !== name) return null;
+  // A finalist trains its whole final budget: the rule judges proxy curves, not these.
+  if (rule === null || rule.metric !== name || trial.stage !== TrialStage.SEARCH) return null;
   const { direction } = experiment.objective;
   if (rule.type === 'asha') {
     // Every other trial that reached the rung competes, running, completed or stopped there.

@@ -1,4 +1,5 @@
-import type { ExperimentRecord, PolicyCheckpointRecord, TrialMetricRecord, TrialRecord } from '../storage/records.js';
+import type { ExperimentRecord, FinalizationRecord, PolicyCheckpointRecord, TrialMetricRecord, TrialRecord } from '../storage/records.js';
+import type { TrialStage } from '../trials/trial-stage.js';
 
 /**
  * Every event a subscriber can receive. The wire contract (which subscription delivers
@@ -14,6 +15,7 @@ export enum Topic {
   TrialUpdated = 'TRIAL_UPDATED',
   TrialMetricReported = 'TRIAL_METRIC_REPORTED',
   PolicyUpdated = 'POLICY_UPDATED',
+  FinalizationUpdated = 'FINALIZATION_UPDATED',
 }
 
 /** A policy checkpoint without its (large) strategy state: what charts need. */
@@ -22,9 +24,13 @@ export type PolicyUpdate = Omit<PolicyCheckpointRecord, 'state'>;
 export interface TopicPayloads {
   [Topic.ExperimentUpdated]: ExperimentRecord;
   [Topic.TrialUpdated]: TrialRecord;
-  [Topic.TrialMetricReported]: TrialMetricRecord;
+  [Topic.TrialMetricReported]: ReportedMetric;
   [Topic.PolicyUpdated]: PolicyUpdate;
+  [Topic.FinalizationUpdated]: FinalizationRecord;
 }
+
+/** A learning-curve point with the stage of its trial, so a chart can tell search curves from finalists' without a lookup. */
+export type ReportedMetric = TrialMetricRecord & { readonly stage?: TrialStage };
 
 /** An event as a transaction emits it; it gets its id when the transaction commits. */
 export type NewEvent = {

@@ -7,11 +7,12 @@ import type { SearchSpaceService } from '../search-spaces/search-space.service.j
 import { checkName } from '../search-spaces/search-space.service.js';
 import type { Page, PageRequest } from '../storage/pagination.js';
 import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
-import type { ExperimentFilter, Storage, TrialTally } from '../storage/storage.js';
+import type { ExperimentFilter, RewardPoint, Storage, TrialTally } from '../storage/storage.js';
 import { evaluationsUsed, finishedEvaluations } from '../trials/tally.js';
 import { normalizeExperimentConfig, type ExperimentConfig, type ExperimentConfigInput } from './experiment-config.js';
+import { experimentArtifactKey, type ArtifactStore } from '../../artifacts/index.js';
+import { FinalizationStatus } from '../finalization/finalization-status.js';
 import { ExperimentStatus } from './experiment-status.js';
-import { TrialStatus } from '../trials/trial-status.js';
 import type { PluginCatalog } from './plugin-catalog.js';
 
 export interface CreateExperimentInput extends ExperimentConfigInput {
@@ -26,6 +27,12 @@ export interface UpdateExperimentInput extends ExperimentConfigInput {
 }
 
 const MAX_DESCRIPTION = 10_000;
+
+/** One point of the best-so-far curve: the best reward once trial `sequence` was evaluated, found by `trialId`. */
+export type BestSoFarPoint = RewardPoint;
+
+/** The longest best-so-far curve answered: a search of that many evaluations. */
+const MAX_CURVE_POINTS = 100_000;
 
 export interface ExperimentProgress {
   readonly evaluations: number;
@@ -45,6 +52,8 @@ export class ExperimentService {
     private readonly storage: Storage,
     private readonly spaces: SearchSpaceService,
     private readonly plugins: PluginCatalog,
+    /** Its finalists' models go with a deleted experiment. */
+    private readonly artifacts: ArtifactStore | null = null,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -167,8 +176,13 @@ export class ExperimentService {
       if (current.status === ExperimentStatus.RUNNING) {
         throw new ConflictError(`experiment ${id} is RUNNING; cancel or pause it before deleting it`, { status: current.status });
       }
+      if ((await tx.finalizations.findById(id))?.status === FinalizationStatus.RUNNING) {
+        throw new ConflictError(`experiment ${id} is being finalised; cancel its finalization before deleting it`, { status: current.status });
+      }
       await tx.experiments.delete(id);
     });
+    // After the commit: files without rows are only garbage, rows without files would be lies.
+    await this.artifacts?.delete(experimentArtifactKey(id));
   }
 
   /** An experiment outside the scope is NOT_FOUND, exactly like one that does not exist. */
@@ -185,41 +199,89 @@ export class ExperimentService {
     return this.storage.experiments.list({ ...filter, project: scope ?? filter.project ?? null }, page);
   }
 
+  /**
+   * The experiments with these ids, for fields reached from something the caller was
+   * already allowed to see (a trial's experiment); a missing one is NOT_FOUND.
+   */
+  async getMany(ids: readonly string[]): Promise<Map<string, ExperimentRecord | NotFoundError>> {
+    const found = new Map((await this.storage.experiments.findByIds(ids)).map((e) => [e.id, e]));
+    return new Map(ids.map((id) => [id, found.get(id) ?? new NotFoundError('experiment', id)]));
+  }
+
   tally(id: string): Promise<TrialTally> {
     return this.storage.trials.tally(id);
   }
 
-  async bestTrial(experiment: ExperimentRecord): Promise<TrialRecord | null> {
-    if (experiment.bestTrialId !== null) return this.storage.trials.findById(experiment.bestTrialId);
-    const [best] = await this.storage.trials.best(experiment.id, experiment.objective.direction, 1);
-    return best ?? null;
+  tallies(ids: readonly string[]): Promise<Map<string, TrialTally>> {
+    return this.storage.trials.tallies(ids);
   }
 
-  leaderboard(experiment: ExperimentRecord, top: number): Promise<TrialRecord[]> {
-    if (!Number.isInteger(top) || top < 1 || top > 1000) throw InvalidInputError.field('top', 'must be an integer between 1 and 1000');
-    return this.storage.trials.best(experiment.id, experiment.objective.direction, top);
-  }
-
-  /** The best reward after each evaluation, in sequence order: the curve every NAS paper plots. */
-  async bestSoFar(experiment: ExperimentRecord): Promise<{ sequence: number; reward: number; trialId: string }[]> {
-    const finished = await this.storage.trials.listByStatus(experiment.id, [TrialStatus.SUCCEEDED, TrialStatus.PRUNED], 100_000);
-    const better = (a: number, b: number): boolean => isBetter(experiment.objective.direction, a, b);
-    const curve: { sequence: number; reward: number; trialId: string }[] = [];
-    for (const trial of finished) {
-      if (trial.reward === null || trial.duplicateOfId !== null) continue;
-      const last = curve.at(-1);
-      curve.push(last === undefined || better(trial.reward, last.reward) ? { sequence: trial.sequence, reward: trial.reward, trialId: trial.id } : { ...last, sequence: trial.sequence });
-    }
-    return curve;
+  /** The id of each experiment's latest event: where a subscription resumes to miss nothing. */
+  lastEventIds(ids: readonly string[]): Promise<Map<string, number>> {
+    return this.storage.events.lastIds(ids);
   }
 
   /**
-   * Budget used, time spent, and a linear estimate of the time left. Evaluations only:
-   * a trial answered from an earlier one costs no budget and no time, so counting it
-   * would run the bar past the budget and the estimate to zero early.
+   * The best trial of each: the one the scheduler recorded, or, before it has recorded
+   * one, the best finished evaluation there is. Two queries for any number of experiments.
    */
+  async bestTrial(experiment: ExperimentRecord): Promise<TrialRecord | null> {
+    return (await this.bestTrials([experiment])).get(experiment.id)!;
+  }
+
+  async bestTrials(experiments: readonly ExperimentRecord[]): Promise<Map<string, TrialRecord | null>> {
+    const recorded = experiments.flatMap((e) => (e.bestTrialId === null ? [] : [e.bestTrialId]));
+    const unrecorded = experiments.filter((e) => e.bestTrialId === null).map((e) => ({ experimentId: e.id, direction: e.objective.direction }));
+    const [byId, ranked] = await Promise.all([this.storage.trials.findByIds(recorded), this.storage.trials.bestOfEach(unrecorded, 1)]);
+    const trials = new Map(byId.map((t) => [t.id, t]));
+    return new Map(
+      experiments.map((e) => [e.id, e.bestTrialId === null ? (ranked.get(e.id)?.[0] ?? null) : (trials.get(e.bestTrialId) ?? null)]),
+    );
+  }
+
+  async leaderboard(experiment: ExperimentRecord, top: number): Promise<TrialRecord[]> {
+    return (await this.leaderboards([experiment], top)).get(experiment.id)!;
+  }
+
+  /** The `top` best evaluations of each experiment, best first in its own direction. */
+  leaderboards(experiments: readonly ExperimentRecord[], top: number): Promise<Map<string, TrialRecord[]>> {
+    if (!Number.isInteger(top) || top < 1 || top > 1000) throw InvalidInputError.field('top', 'must be an integer between 1 and 1000');
+    return this.storage.trials.bestOfEach(
+      experiments.map((e) => ({ experimentId: e.id, direction: e.objective.direction })),
+      top,
+    );
+  }
+
+  /** The best reward after each evaluation of each experiment, in sequence order: the curve every NAS paper plots. */
+  async bestSoFarCurves(experiments: readonly ExperimentRecord[]): Promise<Map<string, BestSoFarPoint[]>> {
+    const rewards = await this.storage.trials.rewardCurves(
+      experiments.map((e) => e.id),
+      MAX_CURVE_POINTS,
+    );
+    return new Map(
+      experiments.map((experiment) => {
+        const better = (a: number, b: number): boolean => isBetter(experiment.objective.direction, a, b);
+        const curve: BestSoFarPoint[] = [];
+        for (const point of rewards.get(experiment.id) ?? []) {
+          const last = curve.at(-1);
+          curve.push(last === undefined || better(point.reward, last.reward) ? point : { ...last, sequence: point.sequence });
+        }
+        return [experiment.id, curve];
+      }),
+    );
+  }
+
   async progress(experiment: ExperimentRecord): Promise<ExperimentProgress> {
-    const tally = await this.storage.trials.tally(experiment.id);
+    return this.progressFrom(experiment, await this.tally(experiment.id));
+  }
+
+  /**
+   * Budget used, time spent, and a linear estimate of the time left, from the
+   * experiment's tally. Evaluations only: a trial answered from an earlier one costs no
+   * budget and no time, so counting it would run the bar past the budget and the
+   * estimate to zero early.
+   */
+  progressFrom(experiment: ExperimentRecord, tally: TrialTally): ExperimentProgress {
     const evaluations = evaluationsUsed(tally);
     const finished = finishedEvaluations(tally);
     const end = experiment.finishedAt ?? this.now();

@@ -17,4 +17,21 @@ export interface PluginCatalog {
   validateEvaluator(spec: EvaluatorSpec, space: { kind: string; decisions: readonly Decision[] }): Issue[];
   /** The constraints folded into an experiment's rewards: the evaluator's own options' and the experiment's limits. */
   constraintsOf(spec: EvaluatorSpec, limits: Constraints): Constraint[];
+  /** How the evaluator retrains finalists (src/core/finalization), with `overrides` checked. */
+  finalPlan(spec: EvaluatorSpec, overrides: Readonly<Record<string, unknown>>): Promise<FinalPlan>;
+}
+
+export interface FinalPlan {
+  /** The options overlaid on the search's for every finalist: the dataset's final defaults, the overrides on top. */
+  readonly budget: Readonly<Record<string, unknown>>;
+  /** Problems with the overrides; paths relative to the budget object. */
+  readonly issues: readonly Issue[];
+  /** Why this experiment cannot be finalised at all (its data has no test split), or null. */
+  readonly unavailable: string | null;
+  /** Seeds per finalist when none are asked for: 1 where the evaluator is deterministic whatever the seed (a table). */
+  readonly defaultSeeds: number;
+  /** Whether finalists come back with a model to export. */
+  readonly keepsModel: boolean;
+  /** Whether `inheritWeights` means anything to this evaluator. */
+  readonly inheritance: boolean;
 }

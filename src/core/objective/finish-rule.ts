@@ -1,7 +1,7 @@
 import type { Constraint } from '../../evaluation/constraints.js';
 import { softConstraintFactor, violatedHardConstraint } from '../../evaluation/constraints.js';
 import { InvalidInputError } from '../errors.js';
-import type { Objective, TrialRuntime } from '../storage/records.js';
+import type { Objective, TrialArtifact, TrialRuntime } from '../storage/records.js';
 
 /** What an evaluation reported, in-process or from a worker. */
 export interface ReportedResult {
@@ -12,6 +12,8 @@ export interface ReportedResult {
   readonly flops?: number | null;
   readonly latencyMs?: number | null;
   readonly runtime?: TrialRuntime | null;
+  /** A finalist's kept model, already in the artifact store. */
+  readonly artifact?: TrialArtifact | null;
 }
 
 /** A finished trial's stored result. */
@@ -22,6 +24,7 @@ export interface FinishedResult {
   readonly flops: number | null;
   readonly latencyMs: number | null;
   readonly runtime: TrialRuntime | null;
+  readonly artifact: TrialArtifact | null;
 }
 
 /**
@@ -41,9 +44,10 @@ export function finishRule(objective: Objective, constraints: readonly Constrain
   const cost = { params: reported.params ?? null, flops: reported.flops ?? null, latencyMs: reported.latencyMs ?? null };
   const finalMetrics = { ...reported.metrics };
   const runtime = reported.runtime ?? null;
+  const artifact = reported.artifact ?? null;
   const violated = violatedHardConstraint(constraints, cost);
   if (violated) {
-    return { reward: 0, finalMetrics: { ...finalMetrics, [`violates_${violated.metric}`]: 1 }, ...cost, runtime };
+    return { reward: 0, finalMetrics: { ...finalMetrics, [`violates_${violated.metric}`]: 1 }, ...cost, runtime, artifact };
   }
   const value = objective.metric === 'reward' ? (reported.reward ?? reported.metrics.reward) : reported.metrics[objective.metric];
   if (value === undefined || value === null || !Number.isFinite(value)) {
@@ -51,5 +55,5 @@ export function finishRule(objective: Objective, constraints: readonly Constrain
     throw InvalidInputError.field('metrics', `must contain the objective "${objective.metric}" as a finite number (reported: ${given})`);
   }
   const factor = softConstraintFactor(constraints, cost);
-  return { reward: objective.direction === 'MAXIMIZE' ? value * factor : value / factor, finalMetrics, ...cost, runtime };
+  return { reward: objective.direction === 'MAXIMIZE' ? value * factor : value / factor, finalMetrics, ...cost, runtime, artifact };
 }

@@ -1,11 +1,14 @@
-import type { EvaluationRequest, EvaluationResult, Evaluator } from '../../evaluation/evaluator.js';
+import type { EvaluationRequest, EvaluationResult, Evaluator, ModelArtifact } from '../../evaluation/evaluator.js';
 import type { Logger } from '../../logger.js';
 import { placementOf } from '../../evaluation/placement.js';
+import type { ArtifactStore } from '../../artifacts/index.js';
 import { GraphnasError } from '../errors.js';
-import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
+import { storeModel } from '../finalization/model-files.js';
+import type { ExperimentRecord, TrialArtifact, TrialRecord } from '../storage/records.js';
 import type { TrialService } from '../trials/trial.service.js';
 import { trialEvaluation } from '../trials/trial-evaluation.js';
 import { TrialStatus } from '../trials/trial-status.js';
+import { TrialStage } from '../trials/trial-stage.js';
 import { reclaim } from '../trials/trial-transitions.js';
 
 export interface DispatcherDeps {
@@ -16,6 +19,10 @@ export interface DispatcherDeps {
   readonly leaseSeconds: number;
   /** Called when an evaluation settled (recorded or not): the runner's cue for another pass. */
   readonly settled: () => void;
+  /** The trials it claims: the search's, or a finalization's. */
+  readonly stage?: TrialStage;
+  /** Where finalists' models go; a result with a model and no store fails its trial. */
+  readonly artifacts?: ArtifactStore | null;
 }
 
 /**
@@ -40,10 +47,11 @@ export class Dispatcher {
    * the evaluator starts at once: the rest stay PENDING for whoever is free first.
    */
   async fill(experiment: ExperimentRecord, evaluator: Evaluator): Promise<void> {
-    const shared = placementOf(experiment.evaluator) === 'any';
+    // Finalists are the service's alone (workers claim search trials only).
+    const shared = placementOf(experiment.evaluator) === 'any' && (this.deps.stage ?? TrialStage.SEARCH) === TrialStage.SEARCH;
     const room = (): boolean => !shared || (evaluator.idleCapacity?.() ?? Infinity) > 0;
     while (this.inflight.size < experiment.budget.parallelTrials && !this.stopping && room()) {
-      const started = await this.deps.trials.claimNext(experiment.id, this.deps.workerId, this.deps.leaseSeconds);
+      const started = await this.deps.trials.claims.claimNext(experiment.id, this.deps.workerId, this.deps.leaseSeconds, this.deps.stage ?? TrialStage.SEARCH);
       if (started === null) return;
       this.launch(evaluator, experiment, started);
     }
@@ -78,7 +86,7 @@ export class Dispatcher {
     heartbeat.unref();
     // Reports are chained so that a trial's learning curve is stored in order.
     let reports: Promise<void> = Promise.resolve();
-    const { seed, dataSeed } = trialEvaluation(experiment, trial);
+    const { seed, dataSeed, final } = trialEvaluation(experiment, trial);
     const request: EvaluationRequest = {
       trialId: trial.id,
       architecture: trial.architecture,
@@ -86,6 +94,7 @@ export class Dispatcher {
       label: trial.label,
       seed,
       dataSeed,
+      ...(final ? { final } : {}),
       signal: controller.signal,
       report: (point) => {
         reports = reports
@@ -103,7 +112,19 @@ export class Dispatcher {
         async (result: EvaluationResult) => {
           await reports;
           if (controller.signal.aborted) return;
-          const done = await trials.complete(trial.id, result, { workerId, scope: null }).catch(async (error: unknown) => {
+          const { artifact: model, ...reported } = result;
+          let artifact: TrialArtifact | null = null;
+          if (model) {
+            try {
+              artifact = await this.keep(experiment.id, trial.id, model);
+            } catch (error) {
+              // A full disk or a lost mount is the store's problem, not the trial's: worth a retry.
+              const failed = await trials.fail(trial.id, `could not store the trained model: ${error instanceof Error ? error.message : String(error)}`, true, { workerId, scope: null });
+              logger.warn({ err: error, experimentId: experiment.id, trialId: trial.id, status: failed.status }, 'trained model not stored');
+              return;
+            }
+          }
+          const done = await trials.complete(trial.id, { ...reported, artifact }, { workerId, scope: null }).catch(async (error: unknown) => {
             // The finish rule refused the result (no objective metric): the trial's failure, not a retry.
             if (!(error instanceof GraphnasError && error.code === 'BAD_USER_INPUT')) throw error;
             return trials.fail(trial.id, `the evaluation's result was refused: ${error.message}`, false, { workerId, scope: null });
@@ -130,5 +151,11 @@ export class Dispatcher {
         this.inflight.delete(trial.id);
         this.deps.settled();
       });
+  }
+
+  private async keep(experimentId: string, trialId: string, model: ModelArtifact): Promise<TrialArtifact> {
+    const store = this.deps.artifacts;
+    if (!store) throw new Error('this process has no artifact store');
+    return storeModel(store, experimentId, trialId, model);
   }
 }

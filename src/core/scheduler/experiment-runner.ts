@@ -1,7 +1,9 @@
+import type { ArtifactStore } from '../../artifacts/index.js';
 import type { Evaluator } from '../../evaluation/evaluator.js';
 import type { Logger } from '../../logger.js';
 import type { CompiledSpace } from '../../space/index.js';
 import { ExperimentStatus } from '../experiments/experiment-status.js';
+import type { FinalizationService } from '../finalization/finalization.service.js';
 import type { SearchSpaceService } from '../search-spaces/search-space.service.js';
 import type { ExperimentRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
@@ -11,6 +13,7 @@ import { Controller } from './controller.js';
 import { Dispatcher } from './dispatcher.js';
 import type { EvaluatorFactory } from './evaluator-factory.js';
 import { planPass } from './plan.js';
+import type { SchedulerInstruments } from './scheduler-instruments.js';
 import { readSnapshot, type PassSnapshot } from './snapshot.js';
 
 export interface SchedulerOptions {
@@ -27,6 +30,9 @@ export interface RunnerDeps {
   readonly trials: TrialService;
   readonly spaces: SearchSpaceService;
   readonly evaluators: EvaluatorFactory;
+  readonly finalizations: FinalizationService;
+  /** Where finalists' models go; null in a process that keeps none (their trials then fail with that reason). */
+  readonly artifacts: ArtifactStore | null;
   readonly logger: Logger;
   /** Identifies this process among the replicas. */
   readonly ownerId: string;
@@ -34,6 +40,7 @@ export interface RunnerDeps {
   readonly exclusive: boolean;
   readonly options: SchedulerOptions;
   readonly now: () => Date;
+  readonly instruments?: SchedulerInstruments;
 }
 
 type PassResult = 'again' | 'idle' | 'done';
@@ -64,6 +71,8 @@ export class ExperimentRunner {
   private firstPass = true;
   private lastProgress = '';
   private failures = 0;
+  /** When the cue for the next pass came (performance.now()), for the scheduler's lag. */
+  private cuedAt: number | null = null;
   readonly done: Promise<void>;
 
   constructor(
@@ -83,6 +92,7 @@ export class ExperimentRunner {
 
   wake(): void {
     this.pending = true;
+    this.cuedAt ??= performance.now();
     this.wakeup?.();
   }
 
@@ -107,8 +117,12 @@ export class ExperimentRunner {
         if (this.stopping) break;
       }
       this.pending = false;
+      const began = performance.now();
+      const lag = this.cuedAt === null ? 0 : began - this.cuedAt;
+      this.cuedAt = null;
       try {
         const result = await this.pass();
+        this.deps.instruments?.passed((performance.now() - began) / 1000, lag / 1000);
         this.failures = 0;
         if (result === 'done') break;
         if (result === 'again') this.pending = true;
@@ -156,12 +170,15 @@ export class ExperimentRunner {
     if (snapshot === null || !LIVE.includes(snapshot.experiment.status)) return 'done';
     const controller = await this.prepare(snapshot.experiment);
 
+    const planning = performance.now();
     const plan = await planPass(snapshot, controller, this.space!, storage);
+    if (snapshot.unobserved.length > 0 || plan.proposals !== null) this.deps.instruments?.strategyRan((performance.now() - planning) / 1000);
     const progress = JSON.stringify([snapshot.tally, plan.bestTrialId, snapshot.experiment.status]);
     const progressChanged = progress !== this.lastProgress;
     if (writesAnything(plan, snapshot, progressChanged)) {
       const applied = await storage.transaction((tx) => applyPlan(tx, plan, snapshot, controller, ownerId, progressChanged, this.deps.now()));
       if (applied.checkpointStep !== null) controller.stored(applied.checkpointStep);
+      this.deps.instruments?.leasesExpired(plan.reclaims.filter((r) => r.countAttempt).length);
       this.lastProgress = progress;
       // Only a committed pass has taken the predecessor's trials over.
       this.firstPass = false;

@@ -42,6 +42,11 @@ export async function readSnapshot(storage: Storage, experimentId: string, optio
     storage.trials.best(experimentId, experiment.objective.direction, 1),
     options.predecessor ? storage.trials.listByStatus(experimentId, [TrialStatus.RUNNING]) : storage.trials.listExpiredLeases(experimentId, options.now),
   ]);
+  return { experiment, tally, unobserved, best: best[0] ?? null, lost: lostTrials(running, options), now: options.now };
+}
+
+/** Which of these RUNNING trials have lost their holder; the finalization runner judges its finalists by the same rule. */
+export function lostTrials(running: readonly TrialRecord[], options: SnapshotOptions): LostTrial[] {
   const lost: LostTrial[] = [];
   for (const trial of running) {
     if (options.ours(trial.id)) continue;
@@ -51,5 +56,5 @@ export async function readSnapshot(storage: Storage, experimentId: string, optio
       lost.push({ trial, reason: `lease of ${trial.workerId ?? 'its worker'} expired`, countAttempt: true });
     }
   }
-  return { experiment, tally, unobserved, best: best[0] ?? null, lost, now: options.now };
+  return lost;
 }

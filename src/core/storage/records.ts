@@ -2,6 +2,9 @@ import type { Actions, Architecture, Decision, SpaceKind } from '../../space/typ
 import type { PrincipalKind, Role } from '../access/access.js';
 import type { ExperimentStatus, EndReason } from '../experiments/experiment-status.js';
 import type { TrialStatus } from '../trials/trial-status.js';
+import type { TrialStage } from '../trials/trial-stage.js';
+import type { FinalizationStatus } from '../finalization/finalization-status.js';
+import type { ModelSummary } from '../../evaluation/evaluator.js';
 
 /**
  * The rows of the domain as the services see them: plain data, no ORM behaviour, so
@@ -148,9 +151,62 @@ export interface TrialRecord {
   /** Set in the same transaction as the checkpoint of the update that consumed the reward. */
   readonly observedAt: Date | null;
   readonly idempotencyKey: string | null;
+  readonly stage: TrialStage;
+  /** A FINAL trial's proxy trial: the search trial whose architecture it retrains. */
+  readonly finalistOf: string | null;
+  /** A FINAL trial's retraining plan; null for search trials. */
+  readonly final: FinalTrialSpec | null;
+  /** The trained model a FINAL trial kept, in the artifact store. */
+  readonly artifact: TrialArtifact | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+/** Fixed when the finalization creates the trial, so a restart or a remote worker retrains it the same way. */
+export interface FinalTrialSpec {
+  /** The finalization round that created it (a failed or cancelled finalization can be run again). */
+  readonly round: number;
+  /** Which of the finalist's seeds; replicates of the same index share a seed across finalists. */
+  readonly replicate: number;
+  readonly seed: number;
+  /** Evaluator options overlaid on the search's: the effective final budget. */
+  readonly budget: Readonly<Record<string, unknown>>;
+  readonly keepModel: boolean;
+  /** Weight inheritance from the proxy trial (its seed); null for a cold start. */
+  readonly inheritFromSeed: number | null;
+}
+
+export interface TrialArtifact {
+  /** The artifact store's key of the model's directory. */
+  readonly key: string;
+  readonly files: readonly { readonly name: string; readonly bytes: number }[];
+  readonly model: ModelSummary;
+}
+
+/** What finalizeExperiment was asked for, with the defaults filled in. */
+export interface FinalizationSpec {
+  readonly topK: number;
+  readonly seeds: number;
+  /** The options given, as given. */
+  readonly overrides: Readonly<Record<string, unknown>>;
+  /** The final budget: search options ← the dataset's final defaults ← overrides (only the keys that differ from the search's). */
+  readonly budget: Readonly<Record<string, unknown>>;
+  readonly inheritWeights: boolean;
+  /** The proxy trials chosen, best first. */
+  readonly finalistIds: readonly string[];
+}
+
+/** The experiment's current finalization round. */
+export interface FinalizationRecord {
+  readonly experimentId: string;
+  readonly round: number;
+  readonly status: FinalizationStatus;
+  readonly spec: FinalizationSpec;
+  readonly error: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
   readonly finishedAt: Date | null;
 }
 

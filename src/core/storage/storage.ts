@@ -1,11 +1,14 @@
 import type { DomainEvent, NewEvent } from '../events/topics.js';
 import type { ExperimentStatus } from '../experiments/experiment-status.js';
+import type { FinalizationStatus } from '../finalization/finalization-status.js';
 import type { TrialStatus } from '../trials/trial-status.js';
+import type { TrialStage } from '../trials/trial-stage.js';
 import type { Page, PageRequest } from './pagination.js';
 import type {
   ApiKeyRecord,
   AuditRecord,
   ExperimentRecord,
+  FinalizationRecord,
   PolicyCheckpointRecord,
   SearchSpaceRecord,
   TrialMetricRecord,
@@ -30,6 +33,7 @@ export interface Storage {
   readonly events: EventLogRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditRepository;
+  readonly finalizations: FinalizationRepository;
   readonly workers: WorkerRepository;
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
 }
@@ -56,6 +60,8 @@ export interface SearchSpaceFilter {
 export interface SearchSpaceRepository {
   insert(record: SearchSpaceRecord): Promise<void>;
   findById(id: string): Promise<SearchSpaceRecord | null>;
+  /** The spaces with these ids that exist, in no particular order: one query for a page of experiments. */
+  findByIds(ids: readonly string[]): Promise<SearchSpaceRecord[]>;
   list(filter: SearchSpaceFilter, page: PageRequest): Promise<Page<SearchSpaceRecord>>;
   update(id: string, patch: Patch<Pick<SearchSpaceRecord, 'name' | 'updatedAt'>>): Promise<void>;
   delete(id: string): Promise<boolean>;
@@ -78,6 +84,8 @@ export interface ExperimentRepository {
    * UPDATE there deadlocks a scheduler pass against a worker's completion.)
    */
   findById(id: string, options?: { forUpdate?: boolean }): Promise<ExperimentRecord | null>;
+  /** The experiments with these ids that exist, in no particular order. */
+  findByIds(ids: readonly string[]): Promise<ExperimentRecord[]>;
   list(filter: ExperimentFilter, page: PageRequest): Promise<Page<ExperimentRecord>>;
   listIdsByStatus(statuses: readonly ExperimentStatus[]): Promise<string[]>;
   countBySearchSpace(searchSpaceId: string): Promise<number>;
@@ -100,11 +108,20 @@ export type DuplicateFilter = 'INCLUDE' | 'EXCLUDE' | 'ONLY';
 export interface TrialFilter {
   readonly statuses?: readonly TrialStatus[] | null;
   readonly duplicates?: DuplicateFilter | null;
+  /** Null or absent: both stages. */
+  readonly stage?: TrialStage | null;
+  /** FINAL trials of this proxy trial only. */
+  readonly finalistOf?: string | null;
 }
 
 export type TrialCounts = Readonly<Record<TrialStatus, number>>;
 
-/** Trials by status, evaluations and answered duplicates apart (one GROUP BY). */
+/**
+ * Trials by status, evaluations and answered duplicates apart. Maintained by the database
+ * as trials change (migrations/1765324800000-query-indexes.ts), so reading it costs a few
+ * rows whatever the experiment's size; exact inside a transaction too, its own changes
+ * included.
+ */
 export interface TrialTally {
   /** Trials evaluated for their own result. */
   readonly evaluations: TrialCounts;
@@ -112,22 +129,49 @@ export interface TrialTally {
   readonly duplicates: TrialCounts;
 }
 
+export interface BestRequest {
+  readonly experimentId: string;
+  readonly direction: 'MAXIMIZE' | 'MINIMIZE';
+}
+
+export interface RewardPoint {
+  readonly trialId: string;
+  readonly sequence: number;
+  readonly reward: number;
+}
+
 export interface TrialRepository {
   insert(records: readonly TrialRecord[]): Promise<void>;
   findById(id: string, options?: { forUpdate?: boolean }): Promise<TrialRecord | null>;
   list(experimentId: string, filter: TrialFilter, order: TrialOrder, page: PageRequest): Promise<Page<TrialRecord>>;
-  /** Trials in sequence order with the given statuses, for the scheduler. */
-  listByStatus(experimentId: string, statuses: readonly TrialStatus[], limit?: number): Promise<TrialRecord[]>;
-  tally(experimentId: string): Promise<TrialTally>;
-  /** Best finished evaluations by reward (highest first for MAXIMIZE); answered duplicates are not listed. */
+  /**
+   * Trials of one stage (SEARCH unless named) in sequence order with the given statuses.
+   * Every method below that takes no stage reads the SEARCH stage only: finalists are
+   * none of the search's business (src/core/trials/trial-stage.ts).
+   */
+  listByStatus(experimentId: string, statuses: readonly TrialStatus[], limit?: number, stage?: TrialStage): Promise<TrialRecord[]>;
+  tally(experimentId: string, stage?: TrialStage): Promise<TrialTally>;
+  /** The tallies of several experiments in one query; every id asked for is in the map (all zero without trials). */
+  tallies(experimentIds: readonly string[], stage?: TrialStage): Promise<Map<string, TrialTally>>;
+  /** The trials with these ids that exist, in no particular order. */
+  findByIds(ids: readonly string[]): Promise<TrialRecord[]>;
+  /** Best finished evaluations by reward (highest first for MAXIMIZE), ties by sequence; answered duplicates are not listed. */
   best(experimentId: string, direction: 'MAXIMIZE' | 'MINIMIZE', limit: number): Promise<TrialRecord[]>;
+  /** `best` for several experiments in one query, each in its own direction; every id asked for is in the map. */
+  bestOfEach(experiments: readonly BestRequest[], limit: number): Promise<Map<string, TrialRecord[]>>;
+  /**
+   * The rewards of the first `limit` finished evaluations (SUCCEEDED or PRUNED, with a
+   * reward, not an answered duplicate) of each experiment, in sequence order: what a
+   * best-so-far curve is drawn from. Every id asked for is in the map.
+   */
+  rewardCurves(experimentIds: readonly string[], limit: number): Promise<Map<string, RewardPoint[]>>;
   update(id: string, patch: Patch<Omit<TrialRecord, 'id' | 'experimentId' | 'sequence' | 'createdAt'>>): Promise<void>;
   /** For each fingerprint, the first evaluated (non-duplicate) trial with it, in any state. */
   findByFingerprints(experimentId: string, fingerprints: readonly string[]): Promise<Map<string, TrialRecord>>;
-  /** Locks the oldest PENDING evaluation that no other transaction has locked (SKIP LOCKED). */
-  lockNextPending(experimentId: string): Promise<TrialRecord | null>;
-  /** RUNNING trials whose lease ended before `now`. */
-  listExpiredLeases(experimentId: string, now: Date): Promise<TrialRecord[]>;
+  /** Locks the oldest PENDING evaluation of the stage that no other transaction has locked (SKIP LOCKED). */
+  lockNextPending(experimentId: string, stage?: TrialStage): Promise<TrialRecord | null>;
+  /** RUNNING trials of the stage whose lease ended before `now`. */
+  listExpiredLeases(experimentId: string, now: Date, stage?: TrialStage): Promise<TrialRecord[]>;
   /** Finished trials whose result the strategy has not consumed yet, in sequence order. */
   listUnobserved(experimentId: string): Promise<TrialRecord[]>;
   markObserved(ids: readonly string[], at: Date): Promise<void>;
@@ -137,7 +181,9 @@ export interface TrialMetricRepository {
   /** Idempotent on (trial, name, step): a repeated report overwrites the value. */
   upsert(record: TrialMetricRecord): Promise<TrialMetricRecord>;
   list(trialId: string, name?: string | null): Promise<TrialMetricRecord[]>;
-  /** Values of `name` at `step` over the experiment's trials (but `exceptTrialId`), for the early-stopping rules. */
+  /** `list` for several trials in one query; every id asked for is in the map. */
+  listForTrials(trialIds: readonly string[], name?: string | null): Promise<Map<string, TrialMetricRecord[]>>;
+  /** Values of `name` at `step` over the experiment's search trials (but `exceptTrialId`), for the early-stopping rules. */
   valuesAtStep(experimentId: string, name: string, step: number, trialStatuses: readonly TrialStatus[], exceptTrialId?: string): Promise<number[]>;
 }
 
@@ -147,6 +193,8 @@ export interface EventLogRepository {
   find(experimentId: string, id: number): Promise<DomainEvent | null>;
   /** The id of the experiment's latest event; 0 before its first. */
   lastId(experimentId: string): Promise<number>;
+  /** `lastId` for several experiments in one query; every id asked for is in the map. */
+  lastIds(experimentIds: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface ApiKeyRepository {
@@ -189,6 +237,14 @@ export interface WorkerRepository {
   delete(id: string): Promise<boolean>;
   /** Forgets workers whose registration expired before `before`; returns how many. */
   deleteExpired(before: Date): Promise<number>;
+}
+
+export interface FinalizationRepository {
+  /** Inserts the experiment's finalization or replaces it with a new round. */
+  save(record: FinalizationRecord): Promise<void>;
+  findById(experimentId: string, options?: { forUpdate?: boolean }): Promise<FinalizationRecord | null>;
+  update(experimentId: string, patch: Patch<Pick<FinalizationRecord, 'status' | 'error' | 'updatedAt' | 'finishedAt'>>): Promise<void>;
+  listIdsByStatus(statuses: readonly FinalizationStatus[]): Promise<string[]>;
 }
 
 export interface PolicyCheckpointRepository {

@@ -3,12 +3,15 @@ import { Topic, event } from '../events/topics.js';
 import type { ExperimentRecord, TrialRecord } from '../storage/records.js';
 import type { Transaction } from '../storage/storage.js';
 import { TrialStatus } from './trial-status.js';
+import { TrialStage } from './trial-stage.js';
 import { answer, applyTransition } from './trial-transitions.js';
 
 /** A proposal as decoded: what a trial is born with. */
 export interface NewTrial extends Pick<TrialRecord, 'actions' | 'architecture' | 'label' | 'fingerprint' | 'policyVersion' | 'logProb'> {
   /** Set for a proposal answered from this earlier finished trial (same fingerprint) instead of an evaluation. */
   readonly answeredBy?: TrialRecord;
+  /** A finalist's retraining of `finalistOf` (src/core/finalization); absent for a search trial. */
+  readonly final?: { readonly finalistOf: string; readonly spec: NonNullable<TrialRecord['final']> };
 }
 
 /**
@@ -45,6 +48,10 @@ export async function insertTrials(tx: Transaction, experiment: ExperimentRecord
       error: null,
       observedAt: null,
       idempotencyKey: null,
+      stage: t.final ? TrialStage.FINAL : TrialStage.SEARCH,
+      finalistOf: t.final?.finalistOf ?? null,
+      final: t.final?.spec ?? null,
+      artifact: null,
       createdAt: now,
       updatedAt: now,
       startedAt: null,

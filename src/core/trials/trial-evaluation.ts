@@ -1,3 +1,4 @@
+import type { FinalTraining } from '../../evaluation/evaluator.js';
 import { experimentSeeds } from '../../random/index.js';
 import type { Constraints, EvaluatorSpec, ExperimentRecord, TrialRecord } from '../storage/records.js';
 
@@ -15,9 +16,14 @@ export interface TrialEvaluation {
   readonly seed: number;
   /** The experiment's data seed: the same split for all its trials. */
   readonly dataSeed: number;
+  /** A finalist's retraining (stage FINAL); absent for a search trial. */
+  readonly final?: FinalTraining;
 }
 
-export function trialEvaluation(experiment: ExperimentRecord, trial: Pick<TrialRecord, 'sequence'>): TrialEvaluation {
+export function trialEvaluation(experiment: ExperimentRecord, trial: Pick<TrialRecord, 'sequence' | 'final'>): TrialEvaluation {
   const seeds = experimentSeeds(experiment.seed);
-  return { evaluator: experiment.evaluator, constraints: experiment.constraints, seed: seeds.trial(trial.sequence), dataSeed: seeds.data };
+  const common = { evaluator: experiment.evaluator, constraints: experiment.constraints, dataSeed: seeds.data };
+  if (trial.final === null) return { ...common, seed: seeds.trial(trial.sequence) };
+  const { seed, budget, keepModel, inheritFromSeed } = trial.final;
+  return { ...common, seed, final: { budget, keepModel, ...(inheritFromSeed === null ? {} : { inheritFromSeed }) } };
 }

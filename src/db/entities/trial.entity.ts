@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { TrialRecord, TrialRuntime } from '../../core/storage/records.js';
+import type { FinalTrialSpec, TrialArtifact, TrialRecord, TrialRuntime } from '../../core/storage/records.js';
+import { TrialStage } from '../../core/trials/trial-stage.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 import type { Architecture } from '../../space/types.js';
 import { TIMESTAMP } from './columns.js';
@@ -30,6 +31,10 @@ export class TrialEntity implements TrialRecord {
   @Column({ type: 'text', nullable: true }) error!: string | null;
   @Column({ name: 'observed_at', ...TIMESTAMP, nullable: true }) observedAt!: Date | null;
   @Column({ name: 'idempotency_key', type: 'varchar', length: 200, nullable: true }) idempotencyKey!: string | null;
+  @Column({ type: 'enum', enum: TrialStage, enumName: 'trial_stage', default: TrialStage.SEARCH }) stage!: TrialStage;
+  @Column({ name: 'finalist_of', type: 'uuid', nullable: true }) finalistOf!: string | null;
+  @Column({ type: 'jsonb', nullable: true }) final!: FinalTrialSpec | null;
+  @Column({ type: 'jsonb', nullable: true }) artifact!: TrialArtifact | null;
   @Column({ name: 'created_at', ...TIMESTAMP }) createdAt!: Date;
   @Column({ name: 'updated_at', ...TIMESTAMP }) updatedAt!: Date;
   @Column({ name: 'started_at', ...TIMESTAMP, nullable: true }) startedAt!: Date | null;

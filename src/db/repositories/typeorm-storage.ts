@@ -7,6 +7,7 @@ import { TypeormApiKeyRepository } from './api-key.repository.js';
 import { TypeormAuditRepository } from './audit.repository.js';
 import { TypeormEventLogRepository } from './event-log.repository.js';
 import { TypeormExperimentRepository } from './experiment.repository.js';
+import { TypeormFinalizationRepository } from './finalization.repository.js';
 import { TypeormPolicyCheckpointRepository } from './policy-checkpoint.repository.js';
 import { TypeormSearchSpaceRepository } from './search-space.repository.js';
 import { TypeormTrialMetricRepository } from './trial-metric.repository.js';
@@ -31,6 +32,7 @@ class ManagerStorage implements Storage {
   readonly apiKeys: TypeormApiKeyRepository;
   readonly audit: TypeormAuditRepository;
   readonly workers: TypeormWorkerRepository;
+  readonly finalizations: TypeormFinalizationRepository;
 
   constructor(
     protected readonly em: EntityManager,
@@ -45,6 +47,7 @@ class ManagerStorage implements Storage {
     this.apiKeys = new TypeormApiKeyRepository(em);
     this.audit = new TypeormAuditRepository(em);
     this.workers = new TypeormWorkerRepository(em);
+    this.finalizations = new TypeormFinalizationRepository(em);
   }
 
   async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {

@@ -14,11 +14,22 @@ export interface CsvOptions {
 }
 
 /**
+ * The classes of the training file, for reading its test file: a test file may lack a
+ * class or list them in another order, and must still map every label to the index the
+ * network was trained on.
+ */
+export interface CsvClasses {
+  readonly numClasses: number;
+  /** The training file's string labels in sorted order; absent when its labels are integers. */
+  readonly classNames?: readonly string[];
+}
+
+/**
  * Parses a simple CSV (comma-separated, no quoted commas). Labels may be integers (used
  * as class indices) or strings (mapped to indices in sorted order, so the mapping does
  * not depend on row order).
  */
-export function loadCsv(options: CsvOptions): RawDataset {
+export function loadCsv(options: CsvOptions, classes?: CsvClasses): RawDataset {
   const { path } = options;
   let text: string;
   try {
@@ -26,10 +37,10 @@ export function loadCsv(options: CsvOptions): RawDataset {
   } catch (err) {
     throw new DatasetError(path, `cannot read CSV file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  return parseCsv(text, options);
+  return parseCsv(text, options, classes);
 }
 
-export function parseCsv(text: string, options: CsvOptions): RawDataset {
+export function parseCsv(text: string, options: CsvOptions, classes?: CsvClasses): RawDataset {
   const source = options.path;
   const rows = text
     .split(/\r?\n/)
@@ -72,17 +83,39 @@ export function parseCsv(text: string, options: CsvOptions): RawDataset {
   });
 
   const numeric = rawLabels.every((l) => /^\d+$/.test(l));
+  if (classes) return { ...withClasses(source, rawLabels, data.map((r) => r.line), numeric, classes), x, count: data.length, height: shape[0], width: shape[1], channels: shape[2], scale: 1, featureNames: featureIdx.map((c) => names[c]) };
   let y: Int32Array;
   let numClasses: number;
+  let classNames: string[] | undefined;
   if (numeric) {
     y = Int32Array.from(rawLabels, Number);
     numClasses = y.reduce((m, v) => Math.max(m, v), 0) + 1;
   } else {
-    const classes = [...new Set(rawLabels)].sort();
-    const index = new Map(classes.map((c, i) => [c, i]));
+    classNames = [...new Set(rawLabels)].sort();
+    const index = new Map(classNames.map((c, i) => [c, i]));
     y = Int32Array.from(rawLabels, (l) => index.get(l) as number);
-    numClasses = classes.length;
+    numClasses = classNames.length;
   }
   if (numClasses < 2) throw new DatasetError(source, 'a classification dataset needs at least 2 classes');
-  return { x, y, count: data.length, height: shape[0], width: shape[1], channels: shape[2], numClasses, scale: 1 };
+  return {
+    x, y, count: data.length, height: shape[0], width: shape[1], channels: shape[2], numClasses, scale: 1,
+    ...(classNames ? { classNames } : {}),
+    featureNames: featureIdx.map((c) => names[c]),
+  };
+}
+
+/** Labels mapped to the training file's class indices; one it never had is an error, not a new class. */
+function withClasses(source: string, rawLabels: readonly string[], lines: readonly number[], numeric: boolean, classes: CsvClasses): { y: Int32Array; numClasses: number; classNames?: readonly string[] } {
+  const { numClasses, classNames } = classes;
+  const index = classNames ? new Map(classNames.map((c, i) => [c, i])) : undefined;
+  const y = new Int32Array(rawLabels.length);
+  rawLabels.forEach((label, r) => {
+    const k = index ? index.get(label) : numeric ? Number(label) : undefined;
+    if (k === undefined || !(k < numClasses)) {
+      const known = classNames ? classNames.join(', ') : `0 to ${numClasses - 1}`;
+      throw new DatasetError(source, `line ${lines[r]}: label ${JSON.stringify(label)} is not a class of the training file (${known})`);
+    }
+    y[r] = k;
+  });
+  return { y, numClasses, ...(classNames ? { classNames } : {}) };
 }

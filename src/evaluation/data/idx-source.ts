@@ -48,13 +48,16 @@ function findFile(dir: string, stem: string): string {
   );
 }
 
-export function fashionMnistAvailable(dir?: string): boolean {
+export function fashionMnistAvailable(dir?: string, part: IdxPart = 'train'): boolean {
   const d = fashionMnistDir(dir);
-  return ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte'].every((s) => existsSync(join(d, s)) || existsSync(join(d, `${s}.gz`)));
+  return [`${part}-images-idx3-ubyte`, `${part}-labels-idx1-ubyte`].every((s) => existsSync(join(d, s)) || existsSync(join(d, `${s}.gz`)));
 }
+
+/** Fashion-MNIST's labels 0–9, as its authors name them. */
+export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 /** Fashion-MNIST (or any MNIST-layout directory): 28×28×1 bytes, 10 classes. */
 export function loadFashionMnist(dir?: string, part: IdxPart = 'train'): RawDataset {
   const d = fashionMnistDir(dir);
-  return loadIdxPair(findFile(d, `${part}-images-idx3-ubyte`), findFile(d, `${part}-labels-idx1-ubyte`), 10);
+  return { ...loadIdxPair(findFile(d, `${part}-images-idx3-ubyte`), findFile(d, `${part}-labels-idx1-ubyte`), 10), classNames: FASHION_MNIST_CLASSES };
 }

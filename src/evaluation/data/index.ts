@@ -7,3 +7,4 @@ export * from './split.js';
 export * from './transform.js';
 export * from './source.js';
 export * from './prepare.js';
+export * from './test-split.js';

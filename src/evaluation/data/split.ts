@@ -35,16 +35,17 @@ export interface TrainValidationSplit {
 
 /**
  * Puts round(fraction × n_class) samples of every class in validation (at least one per
- * class when the class has two or more samples), the rest in train.
+ * class when the class has two or more samples), the rest in train. `indices` limits the
+ * split to those samples (what is left after the test hold-out); absent: all of them.
  */
-export function stratifiedSplit(labels: Int32Array, validationFraction: number, seed: number): TrainValidationSplit {
+export function stratifiedSplit(labels: Int32Array, validationFraction: number, seed: number, indices?: Int32Array): TrainValidationSplit {
   if (!(validationFraction > 0 && validationFraction < 1)) {
     throw new DatasetError('split', `validationFraction must be in (0, 1), got ${validationFraction}`);
   }
-  const all = Int32Array.from({ length: labels.length }, (_, i) => i);
+  const all = indices ?? Int32Array.from({ length: labels.length }, (_, i) => i);
   const order = stratifiedOrder(labels, all, seed);
   const counts = new Map<number, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  for (const i of all) counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
   const quota = new Map<number, number>();
   for (const [c, n] of counts) quota.set(c, n < 2 ? 0 : Math.min(n - 1, Math.max(1, Math.round(validationFraction * n))));
   const train: number[] = [];

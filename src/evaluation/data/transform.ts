@@ -62,6 +62,37 @@ export function gatherResized(data: RawDataset, indices: Int32Array, outHeight: 
   return { x, y, count: indices.length };
 }
 
+/**
+ * One sample, HWC, area-resampled to `outHeight`×`outWidth` of any size, up or down: the
+ * same weights as gatherResized (which allows only shrinking, as training only shrinks),
+ * so a predictor resampling a raw image to the training resolution computes what training
+ * did. Enlarging spreads each input pixel over the outputs it covers. Values keep their units.
+ */
+export function resampleArea(pixels: ArrayLike<number>, height: number, width: number, channels: number, outHeight: number, outWidth: number): Float32Array {
+  for (const [size, axis] of [[height, 'height'], [width, 'width'], [outHeight, 'target height'], [outWidth, 'target width']] as const) {
+    if (!Number.isInteger(size) || size < 1) throw new DatasetError('resolution', `${axis} ${size} must be a positive integer`);
+  }
+  if (pixels.length !== height * width * channels) throw new DatasetError('resolution', `${pixels.length} values are not ${height}×${width}×${channels}`);
+  const rows = axisCoverage(height, outHeight);
+  const cols = axisCoverage(width, outWidth);
+  const out = new Float32Array(outHeight * outWidth * channels);
+  const norm = (outHeight * outWidth) / (height * width);
+  let o = 0;
+  for (const row of rows) {
+    for (const col of cols) {
+      for (const r of row) {
+        for (const q of col) {
+          const weight = r.overlap * q.overlap * norm;
+          const s = (r.index * width + q.index) * channels;
+          for (let k = 0; k < channels; k++) out[o + k] += pixels[s + k] * weight;
+        }
+      }
+      o += channels;
+    }
+  }
+  return out;
+}
+
 export interface ChannelStats {
   readonly mean: Float32Array;
   readonly std: Float32Array;

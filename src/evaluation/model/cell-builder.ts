@@ -71,10 +71,31 @@ export function validateCell(arch: CellArchitecture): void {
   }
 }
 
+/**
+ * Nodes whose value reaches the cell's output through non-`none` edges. The others are
+ * dead: a layer built for them would hold weights that no model owns (model.dispose never
+ * frees them, so every trial of such a cell leaked its dead branch's tensors).
+ */
+function liveNodes(arch: CellArchitecture): boolean[] {
+  const live = Array.from({ length: arch.nodes }, (_, j) => j === arch.nodes - 1);
+  for (let j = arch.nodes - 2; j >= 0; j--) live[j] = arch.edges.some((e) => e.from === j && e.op !== 'none' && live[e.to]);
+  return live;
+}
+
 /** Node j = Σ over edges i→j of op(node i); `none` edges are left out of the sum. */
 function cell(arch: CellArchitecture, input: Tensor, c: number, name: string, init: SeededInit): Tensor {
   const nodes: Tensor[] = [input];
+  const live = liveNodes(arch);
   for (let j = 1; j < arch.nodes; j++) {
+    if (!live[j]) {
+      // Not built, but its convolutions still draw their initialiser seeds, so the live layers
+      // after it are initialised exactly as when dead branches were built.
+      arch.edges.forEach((e) => {
+        if (e.to === j && CONV_OP.test(e.op)) init.nextSeed();
+      });
+      nodes.push(input);
+      continue;
+    }
     const terms: Tensor[] = [];
     arch.edges.forEach((e, k) => {
       if (e.to !== j || e.op === 'none') return;

@@ -1,4 +1,4 @@
-export { TabularEvaluator, UnknownArchitectureError, createTabularEvaluator, type TabularBinding } from './tabular.evaluator.js';
+export { TabularEvaluator, UnknownArchitectureError, createTabularEvaluator, tabularTestSplitOf, type TabularBinding } from './tabular.evaluator.js';
 export { TabularConfigError, resolveTabularConfig, testColumnFor, type ResolvedTabularConfig, type TabularEvaluatorConfig } from './config.js';
 export { MetricTable, TableError, loadMetricTable, readMetricTable } from './table.js';
 export { CsvSyntaxError, parseCsv } from './csv.js';

@@ -78,13 +78,45 @@ export class TabularEvaluator implements Evaluator {
       const value = table.value(row, column);
       if (Number.isFinite(value)) metrics[column] = value;
     }
+    if (request.final) return { reward, metrics: { ...metrics, ...this.finalMetrics(table, testColumn, request) } };
     return { reward, metrics };
+  }
+
+  /**
+   * A finalist of a table: its "training" is the table's. The reward column is its
+   * validation accuracy and the test column its test accuracy, under the names a trained
+   * finalist reports (in the table's own units, e.g. NAS-Bench-201's percent); there is
+   * no model to keep.
+   */
+  private finalMetrics(table: MetricTable, testColumn: string | null, request: EvaluationRequest): Record<string, number> {
+    const budget = Object.keys(request.final?.budget ?? {});
+    if (budget.length > 0) throw new TabularConfigError(budget.map((key) => ({ path: key, message: 'a table takes no final budget' })));
+    if (testColumn === null) throw new TabularConfigError([{ path: 'testColumn', message: tabularNoTestReason(this.config.rewardColumn) }]);
+    const row = table.row(request.label) as number;
+    const test = table.value(row, testColumn);
+    if (!Number.isFinite(test)) throw new Error(`${table.path}: ${JSON.stringify(request.label)} has no numeric ${testColumn}`);
+    return { val_accuracy: table.value(row, this.config.rewardColumn), test_accuracy: test };
   }
 
   async dispose(): Promise<void> {
     // The table stays in the process-wide cache for the next experiment on it.
     this.bound = undefined;
   }
+}
+
+function tabularNoTestReason(rewardColumn: string): string {
+  return `the table has no test column for ${JSON.stringify(rewardColumn)} (the evaluator option testColumn names one; ${JSON.stringify(testColumnFor(rewardColumn) ?? `${rewardColumn}-test`)} is looked for by default)`;
+}
+
+/**
+ * Null when a finalist of a tabular search can be tested (its table has a test column),
+ * else why not. Loads the table (cached per process); throws TabularConfigError when the
+ * options are invalid or name columns the table lacks.
+ */
+export async function tabularTestSplitOf(options: Readonly<Record<string, unknown>>): Promise<string | null> {
+  const evaluator = new TabularEvaluator({ ...options, type: 'tabular' });
+  const { testColumn } = await evaluator.load();
+  return testColumn === null ? tabularNoTestReason(evaluator.config.rewardColumn) : null;
 }
 
 export function createTabularEvaluator(config: EvaluatorConfig | TabularEvaluatorConfig): TabularEvaluator {

@@ -215,9 +215,30 @@ function parseDataset(input: unknown, issues: ConfigIssue[]): DatasetSource {
   const requireString = (key: string): void => {
     if (typeof d[key] !== 'string' || d[key] === '') issues.push({ path: `dataset.${key}`, message: 'must be a non-empty string (a file path)' });
   };
-  if (d.source === 'idx') ['images', 'labels'].forEach(requireString);
-  if (d.source === 'csv') requireString('path');
+  const optionalString = (key: string): void => {
+    if (d[key] !== undefined) requireString(key);
+  };
+  if (d.source === 'idx') {
+    ['images', 'labels'].forEach(requireString);
+    ['testImages', 'testLabels'].forEach(optionalString);
+    if ((d.testImages === undefined) !== (d.testLabels === undefined)) {
+      issues.push({ path: d.testImages === undefined ? 'dataset.testImages' : 'dataset.testLabels', message: 'testImages and testLabels come together (the test split\'s IDX pair)' });
+    }
+  }
+  if (d.source === 'csv') {
+    requireString('path');
+    optionalString('testPath');
+  }
   if (d.source === 'fashion-mnist' && d.dir !== undefined && typeof d.dir !== 'string') issues.push({ path: 'dataset.dir', message: 'must be a string' });
+  if (d.testFraction !== undefined) {
+    const f = d.testFraction;
+    const ownFile = d.source === 'fashion-mnist' ? 'the t10k files' : d.source === 'idx' && d.testImages !== undefined ? 'testImages/testLabels' : d.source === 'csv' && d.testPath !== undefined ? 'testPath' : null;
+    if (typeof f !== 'number' || !Number.isFinite(f) || !(f > 0 && f < 1)) {
+      issues.push({ path: 'dataset.testFraction', message: `must be a number in (0, 1), got ${JSON.stringify(f)}` });
+    } else if (ownFile !== null) {
+      issues.push({ path: 'dataset.testFraction', message: `the test split is already ${ownFile}; testFraction is for a source without a test file` });
+    }
+  }
   if (d.source === 'synthetic') {
     for (const key of ['count', 'height', 'width', 'channels', 'numClasses', 'seed']) {
       const x = d[key];

@@ -6,3 +6,4 @@ export * from './train.js';
 export * from './run-trial.js';
 export * from './pool.js';
 export * from './tfjs-trainer.js';
+export * from './final.js';

@@ -1,5 +1,7 @@
-import type { EvaluationRequest, EvaluationResult, Evaluator } from '../evaluator.js';
-import { parseTfjsTrainerConfig, proxyOf, type TfjsTrainerConfig } from './config.js';
+import type { EvaluationRequest, EvaluationResult, Evaluator, FinalTraining } from '../evaluator.js';
+import { parseTfjsTrainerConfig, proxyOf, type ProxyConfig, type TfjsTrainerConfig } from './config.js';
+import { overlayBudget } from './final.js';
+import type { FinalJob } from './run-trial.js';
 import type { TrainWorkerPool } from './pool.js';
 import { acquireTrainWorkerPool, type PoolLease } from './shared-pool.js';
 import type { DonorWeights } from './warm-start.js';
@@ -44,15 +46,20 @@ export class TfjsTrainerEvaluator implements Evaluator {
       abortGraceMs: config.abortGraceMs,
       script: this.options.workerScript,
     });
+    const final = request.final;
+    // A finalist trains on its own budget (validated here: a bad one fails before it queues), never hands out or takes a search donor.
+    const finalJob = final ? this.finalJob(request, final) : undefined;
+    const warm = config.warmStart && !final;
     const outcome = await this.lease.pool.run({
       job: () => ({
         trialId: request.trialId,
         architecture: request.architecture,
         seed: request.seed,
-        proxy: proxyOf(config, request.dataSeed),
+        proxy: finalJob?.proxy ?? proxyOf(config, request.dataSeed),
         constraints: config.constraints,
-        donor: config.warmStart ? this.donor?.weights : undefined,
-        returnWeights: config.warmStart,
+        donor: warm ? this.donor?.weights : undefined,
+        returnWeights: warm,
+        ...(finalJob ? { final: finalJob.final } : {}),
       }),
       signal: AbortSignal.any([request.signal, this.closing.signal]),
       onMetric: (point) => request.report(point),
@@ -62,6 +69,13 @@ export class TfjsTrainerEvaluator implements Evaluator {
     const { result, weights, runtime } = outcome;
     if (weights && (!this.donor || result.reward > this.donor.reward)) this.donor = { reward: result.reward, weights };
     return { ...result, runtime };
+  }
+
+  /** The finalist's proxy config (the search's overlaid with the budget) and what the worker does beyond training. */
+  private finalJob(request: EvaluationRequest, final: FinalTraining): { proxy: ProxyConfig; final: FinalJob } {
+    const proxy = proxyOf(overlayBudget(this.config, final.budget), request.dataSeed);
+    const inherit = final.inheritFromSeed === undefined ? undefined : { seed: final.inheritFromSeed, proxy: proxyOf(this.config, request.dataSeed) };
+    return { proxy, final: { keepModel: final.keepModel, actions: request.actions, label: request.label, ...(inherit ? { inherit } : {}) } };
   }
 
   /** Threads of the pool free to start a trial now (before its first trial: the pool it will ask for). */

@@ -54,7 +54,13 @@ port.on('message', (msg: ToWorker) => {
       await settleGpuEvents();
       const fault = webGpuFault();
       if (fault) throw new GpuFaultError(fault, runtime.adapter ?? runtime.backend);
-      const transfer = outcome.weights?.flatMap((l) => l.values.map((v) => v.buffer as ArrayBuffer)) ?? [];
+      // Weights and a finalist's model files move to the main thread rather than being copied (each owns its buffer).
+      const transfer = [
+        ...new Set([
+          ...(outcome.weights?.flatMap((l) => l.values.map((v) => v.buffer as ArrayBuffer)) ?? []),
+          ...(outcome.result.artifact?.files.map((f) => f.bytes.buffer as ArrayBuffer) ?? []),
+        ]),
+      ];
       port.postMessage({ type: 'done', jobId, outcome, runtime, memory: memoryAfterTrial() } satisfies FromWorker, transfer);
     } catch (err) {
       await settleGpuEvents();

@@ -1,5 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { EndReason, ExperimentStatus } from '../../core/experiments/experiment-status.js';
+import { FinalizationStatus } from '../../core/finalization/finalization-status.js';
+import { TrialStage } from '../../core/trials/trial-stage.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 
 export const SpaceKind = { LAYERS: 'layers', CELL: 'cell' } as const;
@@ -21,6 +23,11 @@ registerEnumType(TrialStatus, {
   name: 'TrialStatus',
   description: 'PENDING → RUNNING → SUCCEEDED | FAILED | PRUNED | CANCELLED; RUNNING returns to PENDING when its lease expires with retries left.',
 });
+registerEnumType(TrialStage, {
+  name: 'TrialStage',
+  description: 'SEARCH: a proxy evaluation the strategy proposed and observed. FINAL: a finalist retrained at the final budget (finalizeExperiment); never seen by the strategy.',
+});
+registerEnumType(FinalizationStatus, { name: 'FinalizationStatus', description: 'RUNNING → SUCCEEDED | FAILED | CANCELLED' });
 registerEnumType(SpaceKind, { name: 'SpaceKind', description: 'The shape of a search space definition.' });
 registerEnumType(SpaceFormat, { name: 'SpaceFormat', description: 'GRAPHNAS: our own language; NNI: an NNI search-space JSON, converted.' });
 registerEnumType(ObjectiveDirection, { name: 'ObjectiveDirection' });

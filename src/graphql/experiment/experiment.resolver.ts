@@ -6,7 +6,10 @@ import { pageRequest } from '../../core/storage/pagination.js';
 import type { ExperimentRecord, SearchSpaceRecord, TrialRecord } from '../../core/storage/records.js';
 import type { DuplicateFilter as DuplicateFilterValue, TrialOrder as TrialOrderValue } from '../../core/storage/storage.js';
 import { allTrials, sum } from '../../core/trials/tally.js';
+import { TrialStage } from '../../core/trials/trial-stage.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
+import { toFinalization } from '../finalization/finalization.resolver.js';
+import { Finalization } from '../finalization/finalization.type.js';
 import { Needs } from '../auth/permission.js';
 import { AFTER, checkedAfter } from '../common/resume.js';
 import { Connection, toConnection, type ConnectionShape } from '../common/connection.js';
@@ -83,8 +86,8 @@ export class ExperimentResolver {
 
   // The fields below hang off an experiment the caller was already allowed to see.
   @FieldResolver(() => SearchSpace)
-  searchSpace(@Root() experiment: ExperimentRecord): Promise<SearchSpaceRecord> {
-    return this.services.searchSpaces.get(experiment.searchSpaceId, experiment.project);
+  searchSpace(@Root() experiment: ExperimentRecord, @Ctx() ctx: GraphQLContext): Promise<SearchSpaceRecord> {
+    return ctx.loaders.searchSpace.load(experiment);
   }
 
   @FieldResolver(() => TrialConnection, { complexity: PAGE_COST })
@@ -96,29 +99,37 @@ export class ExperimentResolver {
     @Arg('orderBy', () => TrialOrder, { defaultValue: 'SEQUENCE_ASC' }) orderBy: TrialOrderValue,
     @Arg('duplicates', () => DuplicateFilter, { defaultValue: 'INCLUDE', description: 'EXCLUDE lists evaluations only, as the leaderboard does.' })
     duplicates: DuplicateFilterValue,
+    @Arg('stage', () => TrialStage, { nullable: true, defaultValue: TrialStage.SEARCH, description: 'SEARCH (the default) or FINAL (the finalists); null for both.' })
+    stage: TrialStage | null,
   ): Promise<ConnectionShape<TrialRecord>> {
-    return toConnection(await this.services.trials.list(experiment.id, { statuses: status, duplicates }, orderBy, pageRequest(first, after)));
+    return toConnection(await this.services.trials.list(experiment.id, { statuses: status, duplicates, stage }, orderBy, pageRequest(first, after)));
+  }
+
+  @FieldResolver(() => Finalization, { nullable: true, description: 'The current round of finalizeExperiment, with its finalists and winner; null before any.' })
+  async finalization(@Root() experiment: ExperimentRecord): Promise<Finalization | null> {
+    const view = await this.services.finalizations.view(experiment.id, experiment.objective);
+    return view === null ? null : toFinalization(view, view.record, null);
   }
 
   @FieldResolver(() => Trial, { nullable: true, description: 'The finished trial with the best reward so far.' })
-  bestTrial(@Root() experiment: ExperimentRecord): Promise<TrialRecord | null> {
-    return this.services.experiments.bestTrial(experiment);
+  bestTrial(@Root() experiment: ExperimentRecord, @Ctx() ctx: GraphQLContext): Promise<TrialRecord | null> {
+    return ctx.loaders.bestTrial.load(experiment);
   }
 
   @FieldResolver(() => [Trial], { description: 'The best evaluated trials, best first.', complexity: listCost({ argument: 'top', fallback: 10, max: 1000 }) })
-  leaderboard(@Root() experiment: ExperimentRecord, @Arg('top', () => Int, { defaultValue: 10 }) top: number): Promise<TrialRecord[]> {
-    return this.services.experiments.leaderboard(experiment, top);
+  leaderboard(@Root() experiment: ExperimentRecord, @Arg('top', () => Int, { defaultValue: 10 }) top: number, @Ctx() ctx: GraphQLContext): Promise<TrialRecord[]> {
+    return ctx.loaders.leaderboard.load({ experiment, top });
   }
 
   // One point per evaluation, up to the budget: weighed as a long search's curve.
   @FieldResolver(() => [BestSoFarPoint], { description: 'The best reward after each evaluated trial.', complexity: listCost({ fallback: 1000 }) })
-  bestSoFar(@Root() experiment: ExperimentRecord): Promise<BestSoFarPoint[]> {
-    return this.services.experiments.bestSoFar(experiment);
+  bestSoFar(@Root() experiment: ExperimentRecord, @Ctx() ctx: GraphQLContext): Promise<BestSoFarPoint[]> {
+    return ctx.loaders.bestSoFar.load(experiment);
   }
 
   @FieldResolver(() => ExperimentProgress)
-  progress(@Root() experiment: ExperimentRecord): Promise<ExperimentProgress> {
-    return this.services.experiments.progress(experiment);
+  async progress(@Root() experiment: ExperimentRecord, @Ctx() ctx: GraphQLContext): Promise<ExperimentProgress> {
+    return this.services.experiments.progressFrom(experiment, await ctx.loaders.tally.load(experiment.id));
   }
 
   @FieldResolver(() => [PolicyUpdate], { description: 'The strategy after each update, oldest first.', complexity: listCost({ argument: 'limit', fallback: 1000, max: 100_000 }) })
@@ -127,8 +138,8 @@ export class ExperimentResolver {
   }
 
   @FieldResolver(() => TrialCounts)
-  async trialCounts(@Root() experiment: ExperimentRecord): Promise<TrialCounts> {
-    const tally = await this.services.experiments.tally(experiment.id);
+  async trialCounts(@Root() experiment: ExperimentRecord, @Ctx() ctx: GraphQLContext): Promise<TrialCounts> {
+    const tally = await ctx.loaders.tally.load(experiment.id);
     const c = allTrials(tally);
     return {
       pending: c.PENDING,
@@ -146,8 +157,8 @@ export class ExperimentResolver {
     description:
       'The id of the event that delivered this experiment (subscriptions); read by a query, the id of its latest event: subscribe with `after` it to miss nothing.',
   })
-  async eventId(@Root() experiment: ExperimentRecord & { eventId?: number }): Promise<number> {
-    return experiment.eventId ?? (await this.services.storage.events.lastId(experiment.id));
+  async eventId(@Root() experiment: ExperimentRecord & { eventId?: number }, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return experiment.eventId ?? (await ctx.loaders.lastEventId.load(experiment.id));
   }
 
   @Subscription(() => Experiment, {

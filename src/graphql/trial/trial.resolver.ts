@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Permission } from '../../core/access/access.js';
 import { assertId } from '../../core/errors.js';
-import { Topic, type DomainEvent } from '../../core/events/topics.js';
+import { Topic, type DomainEvent, type ReportedMetric } from '../../core/events/topics.js';
 import type { Services } from '../../core/services.js';
 import type { ExperimentRecord, TrialMetricRecord, TrialRecord } from '../../core/storage/records.js';
 import { Needs } from '../auth/permission.js';
@@ -9,7 +9,9 @@ import { AFTER, checkedAfter } from '../common/resume.js';
 import { scopeOf, type GraphQLContext } from '../common/context.js';
 import { listCost } from '../limits/index.js';
 import { Experiment } from '../experiment/experiment.type.js';
-import { Trial, TrialMetric } from './trial.type.js';
+import { TrialModel } from '../finalization/finalization.type.js';
+import { modelOf } from '../finalization/model-urls.js';
+import { Trial, TrialFinal, TrialMetric } from './trial.type.js';
 
 interface TrialUpdatedArgs {
   experimentId: string;
@@ -28,14 +30,25 @@ export class TrialResolver {
 
   // Reached from a trial the caller was already allowed to see.
   @FieldResolver(() => Experiment)
-  experiment(@Root() trial: TrialRecord): Promise<ExperimentRecord> {
-    return this.services.experiments.get(trial.experimentId, null);
+  experiment(@Root() trial: TrialRecord, @Ctx() ctx: GraphQLContext): Promise<ExperimentRecord> {
+    return ctx.loaders.experiment.load(trial.experimentId);
   }
 
   // Steps × metric names: a proxy's few epochs of a few metrics.
   @FieldResolver(() => [TrialMetric], { description: 'Learning curve points, by step; all names unless `name` is given.', complexity: listCost({ fallback: 20 }) })
-  metrics(@Root() trial: TrialRecord, @Arg('name', () => String, { nullable: true }) name: string | null): Promise<TrialMetricRecord[]> {
-    return this.services.trials.metrics(trial.id, name);
+  async metrics(@Root() trial: TrialRecord, @Arg('name', () => String, { nullable: true }) name: string | null, @Ctx() ctx: GraphQLContext): Promise<ReportedMetric[]> {
+    return (await ctx.loaders.metrics.load({ trialId: trial.id, name })).map((m) => ({ ...m, stage: trial.stage }));
+  }
+
+  @FieldResolver(() => TrialFinal, { nullable: true, description: 'A FINAL trial’s retraining plan; null for search trials.' })
+  final(@Root() trial: TrialRecord): TrialFinal | null {
+    const f = trial.final;
+    return f === null ? null : { round: f.round, replicate: f.replicate, seed: f.seed, budget: f.budget, inheritsWeights: f.inheritFromSeed !== null };
+  }
+
+  @FieldResolver(() => TrialModel, { nullable: true, description: 'The trained model a finished FINAL trial kept (tfjs-trainer finalists).' })
+  model(@Root() trial: TrialRecord): TrialModel | null {
+    return modelOf(trial);
   }
 
   @Subscription(() => Trial, {
@@ -73,8 +86,9 @@ export class TrialResolver {
     @Arg('experimentId', () => ID) _experimentId: string,
     @Arg('trialId', () => ID, { nullable: true }) _trialId: string | null,
     @Arg('after', () => Int, { nullable: true, description: AFTER }) _after: number | null,
-  ): TrialMetricRecord & { eventId: number } {
-    return { ...(event.payload as TrialMetricRecord), eventId: event.id };
+  ): ReportedMetric & { eventId: number } {
+    const payload = event.payload as ReportedMetric;
+    return { ...payload, stage: payload.stage ?? null, eventId: event.id } as ReportedMetric & { eventId: number };
   }
 }
 

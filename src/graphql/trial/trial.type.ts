@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { TrialStage } from '../../core/trials/trial-stage.js';
 import { TrialStatus } from '../../core/trials/trial-status.js';
 import { JSONScalar } from '../common/scalars.js';
 
@@ -12,6 +13,16 @@ export class TrialMetric {
   @Field(() => Float) value!: number;
   @Field() createdAt!: Date;
   @Field(() => Int, { nullable: true, description: 'The id of the event that delivered it (subscriptions only).' }) eventId!: number | null;
+  @Field(() => TrialStage, { nullable: true, description: 'The stage of its trial; null on points stored before stages existed.' }) stage!: TrialStage | null;
+}
+
+@ObjectType({ description: 'How a FINAL trial retrains its finalist.' })
+export class TrialFinal {
+  @Field(() => Int) round!: number;
+  @Field(() => Int, { description: 'Which seed of the finalist; the same index is the same seed for every finalist.' }) replicate!: number;
+  @Field(() => Float) seed!: number;
+  @Field(() => JSONScalar, { description: 'The evaluator options over the search’s.' }) budget!: unknown;
+  @Field({ description: 'Started from the proxy trial’s weights where shapes match.' }) inheritsWeights!: boolean;
 }
 
 @ObjectType({ description: 'What computed a trial: the TensorFlow.js backend and, for webgpu, the GPU adapter.' })
@@ -46,6 +57,9 @@ export class Trial {
   @Field(() => Date, { nullable: true }) leaseExpiresAt!: Date | null;
   @Field(() => String, { nullable: true }) error!: string | null;
   @Field(() => Date, { nullable: true, description: 'When the strategy consumed the reward.' }) observedAt!: Date | null;
+  @Field(() => TrialStage) stage!: TrialStage;
+  @Field(() => ID, { name: 'finalistOfId', nullable: true, description: 'A FINAL trial’s proxy trial: the search trial whose architecture it retrains.' })
+  finalistOf!: string | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;

@@ -54,3 +54,14 @@ test('invalid cells fail with the offending field', () => {
   assert.throws(() => buildCellModel({ ...base, edges: [{ from: 0, to: 1, op: 'sep_conv_3x3' }] }, [8, 8, 1], 2, 1), /unknown op "sep_conv_3x3"/);
   assert.throws(() => buildCellModel({ ...base, skeleton: { ...base.skeleton, channels: [4, 0] } }, [8, 8, 1], 2, 1), /skeleton\.channels\[1\]/);
 });
+
+test('a dead branch (a node whose every way to the output is `none`) is not built, so disposing the model frees every tensor', () => {
+  // Node 2 takes a 3×3 conv of the input but reaches node 3 only through `none`.
+  const arch = nb201('|none~0|+|nor_conv_3x3~0|skip_connect~1|+|nor_conv_3x3~0|nor_conv_1x1~1|none~2|', { stemChannels: 4, channels: [4, 8], cellsPerStack: 1 });
+  const before = tf.memory().numTensors;
+  const model = buildCellModel(arch, [8, 8, 1], 4, 3);
+  assert.equal(tf.memory().numTensors - before, model.weights.length, 'every tensor built is one of the model\'s weights');
+  assert.ok(!model.layers.some((l) => l.name.startsWith('s0c0_e1')), 'edge 0→2 feeds only a dead node');
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
