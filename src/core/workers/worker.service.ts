@@ -3,7 +3,7 @@ import { IssueList } from '../errors.js';
 import type { Page, PageRequest } from '../storage/pagination.js';
 import type { TrialRecord, WorkerRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
-import { checkLease, checkWorkerId } from '../trials/trial.service.js';
+import { checkLease, checkWorkerId } from '../trials/trial-claims.js';
 
 /** What a worker says about itself when it registers (and again with every heartbeat). */
 export interface WorkerAnnouncement {

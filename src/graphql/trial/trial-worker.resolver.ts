@@ -44,7 +44,7 @@ export class TrialWorkerResolver {
     // Absent arguments arrive undefined, explicit nulls null: both mean "not given".
     if (experimentId != null && from != null) throw InvalidInputError.field('from', 'give experimentId or from, not both');
     const claimant = claimantOf(ctx, workerId);
-    return experimentId != null ? this.services.trials.claim(experimentId, claimant, leaseSeconds, scopeOf(ctx)) : this.services.trials.claimAny(from ?? {}, claimant, leaseSeconds, scopeOf(ctx));
+    return experimentId != null ? this.services.trials.claims.claim(experimentId, claimant, leaseSeconds, scopeOf(ctx)) : this.services.trials.claims.claimAny(from ?? {}, claimant, leaseSeconds, scopeOf(ctx));
   }
 
   @Mutation(() => Trial, { description: 'Renews the lease; the answer shows whether the trial is still RUNNING.' })

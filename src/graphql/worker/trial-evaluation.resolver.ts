@@ -12,6 +12,6 @@ export class TrialEvaluationResolver {
 
   @FieldResolver(() => TrialEvaluation, { description: "The evaluator, limits and seeds to evaluate it with (a worker's claim asks for it)." })
   evaluation(@Root() trial: TrialRecord): Promise<TrialEvaluationRecord> {
-    return this.services.trials.evaluationOf(trial);
+    return this.services.trials.claims.evaluationOf(trial);
   }
 }
