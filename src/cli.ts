@@ -3,17 +3,13 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { printSchema } from 'graphql';
+import { failureReason } from './commands/trial-outcomes.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/database.js';
 import { GraphnasError } from './errors/index.js';
-import { createSchema } from './graphql/schema.js';
 import { createLogger, type Logger } from './logger.js';
-import { KEYS_USAGE, keysCommand } from './keys-command.js';
-import { runExperimentFile } from './run-experiment.js';
-import { runExperimentRemote } from './run-remote.js';
-import { startServer } from './server.js';
 
+// Each command loads what it needs when it runs (the GraphQL stack, the store, TensorFlow.js
+// take seconds to load together): `graphnas watch --url` or `help` should not pay for `serve`.
 const USAGE = `graphnas — neural architecture search as a GraphQL service
 
 usage: graphnas <command>
@@ -21,12 +17,29 @@ usage: graphnas <command>
 commands:
   serve     start the GraphQL API (embedded PGlite unless DATABASE_URL is set)
   run FILE  run the experiment FILE describes (e.g. examples/nb201-reinforce.json) with a
-            progress bar, then print the leaderboard; results stay in the database
-            (which must not be in use: a data directory has one owner)
+            progress bar (and the epoch of each running trial), then why trials failed
+            or were pruned and the leaderboard; exits 1 with the reason on stderr when
+            the experiment does not succeed; results stay in the database (which must
+            not be in use: a data directory has one owner)
     --url URL   submit it to the graphnas service at URL (http://host:port/graphql) and
                 follow it there instead; the way to run next to a server on its ./data
     --key KEY   the API key to send with --url (better: GRAPHNAS_API_KEY, which does
                 not show in the process list)
+  worker --url URL  train trials of the service at URL on this machine, with a worker
+            key (GRAPHNAS_API_KEY or --key); graphnas worker --help for its options
+  experiments list       the experiments: status, progress, best reward
+  experiments show ID    one experiment: status, progress, why trials failed or were
+                         pruned, the leaderboard and the best architecture
+  trials list ID         its trials, a page at a time (--status, --order, --first)
+  watch ID               follow it live until it ends (the subscriptions)
+            these four ask the service at --url (with --key or GRAPHNAS_API_KEY), or
+            else open the store when no server holds it; --json for scripts;
+            graphnas experiments --help (trials, watch) for their options
+  finalize ID            retrain its best architectures at a final budget with several
+                         seeds, test them once on the held-out split, keep the winner
+  export ID --out DIR    write the winner's TensorFlow.js model, architecture and
+                         model card to DIR
+  predict DIR INPUT      classify a PNG image or CSV rows with an exported model
   keys      create, list and revoke API keys (graphnas keys help); works before any key
             exists, on the store directly, to make the first admin key
   migrate   apply pending database migrations and exit
@@ -39,6 +52,7 @@ configuration: environment variables, see README.md`;
 export const SCHEMA_FILE = join(__dirname, '..', '..', 'schema.graphql');
 
 export async function printedSchema(): Promise<string> {
+  const [{ printSchema }, { createSchema }] = await Promise.all([import('graphql'), import('./graphql/schema.js')]);
   return `${printSchema(await createSchema(null))}\n`;
 }
 
@@ -49,6 +63,7 @@ function makeLogger(config: Config, fallbackLevel = 'info'): Logger {
 
 async function serve(config: Config): Promise<void> {
   const logger = makeLogger(config);
+  const { startServer } = await import('./server.js');
   const server = await startServer(config, logger);
   let stopping = false;
   const stop = (signal: string): void => {
@@ -69,6 +84,7 @@ async function serve(config: Config): Promise<void> {
 
 async function migrate(config: Config): Promise<void> {
   const logger = makeLogger(config);
+  const { openDatabase } = await import('./db/database.js');
   const db = await openDatabase(
     { url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: 2 },
     logger,
@@ -118,6 +134,82 @@ function runArguments(args: readonly string[]): { file: string; url: string | nu
   return { file, url, key };
 }
 
+/**
+ * `experiments`, `trials` and `watch` (src/commands/): each module is loaded only when
+ * asked for, and loads the store or the API client only once it knows which it needs.
+ */
+async function inspectCommand(command: 'experiments' | 'trials' | 'watch', args: readonly string[]): Promise<number> {
+  const commands = {
+    experiments: async () => {
+      const m = await import('./commands/experiments.js');
+      return { usage: m.EXPERIMENTS_USAGE, run: m.experimentsCommand };
+    },
+    trials: async () => {
+      const m = await import('./commands/trials.js');
+      return { usage: m.TRIALS_USAGE, run: m.trialsCommand };
+    },
+    watch: async () => {
+      const m = await import('./commands/watch.js');
+      return { usage: m.WATCH_USAGE, run: m.watchCommand };
+    },
+  };
+  const { usage, run } = await commands[command]();
+  if (args[0] === 'help' || args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
+  // `graphnas … | head` closes the pipe early: that is the reader's choice, not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  const { UsageError } = await import('./commands/args.js');
+  try {
+    return await run(args, loadConfig());
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${error.usage}`);
+    return 2;
+  }
+}
+
+/** From a finished search to a model: `finalize`, `export`, `predict` (src/commands/), each loaded only when asked for. */
+async function modelCommand(command: 'finalize' | 'export' | 'predict', args: readonly string[]): Promise<number> {
+  const commands = {
+    finalize: async () => {
+      const m = await import('./commands/finalize.js');
+      return { usage: m.FINALIZE_USAGE, run: () => m.finalizeCommand(args, loadConfig()) };
+    },
+    export: async () => {
+      const m = await import('./commands/export.js');
+      return {
+        usage: m.EXPORT_USAGE,
+        run: async () => {
+          const config = loadConfig();
+          return m.exportCommand(args, config, makeLogger(config, 'warn'));
+        },
+      };
+    },
+    predict: async () => {
+      const m = await import('./commands/predict.js');
+      return { usage: m.PREDICT_USAGE, run: () => m.predictCommand(args) };
+    },
+  };
+  const { usage, run } = await commands[command]();
+  if (args.length === 0 || args[0] === 'help' || args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    return args.length === 0 ? 2 : 0;
+  }
+  const { UsageError } = await import('./commands/args.js');
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${error.usage}`);
+    return 2;
+  }
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const [command = 'help', ...rest] = argv;
   switch (command) {
@@ -131,8 +223,9 @@ async function main(argv: readonly string[]): Promise<void> {
       try {
         const final =
           args.url === null
-            ? await runExperimentFile(args.file, config, makeLogger(config, 'warn'))
-            : await runExperimentRemote(args.file, { url: args.url, apiKey: args.key ?? config.apiKey });
+            ? await (await import('./run-experiment.js')).runExperimentFile(args.file, config, makeLogger(config, 'warn'))
+            : await (await import('./run-remote.js')).runExperimentRemote(args.file, { url: args.url, apiKey: args.key ?? config.apiKey });
+        if (final.status !== 'SUCCEEDED') console.error(`graphnas run: experiment ${final.experimentId} ${failureReason(final.status, final.endReason, final.outcomes)}`);
         process.exit(final.status === 'SUCCEEDED' ? 0 : 1);
       } catch (error) {
         // Refusals and bad input are the user's to read, without a stack trace.
@@ -143,6 +236,7 @@ async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     case 'keys': {
+      const { KEYS_USAGE, keysCommand } = await import('./keys-command.js');
       if (rest[0] === undefined || rest[0] === 'help' || rest.includes('--help')) {
         console.log(KEYS_USAGE);
         return;
@@ -151,6 +245,19 @@ async function main(argv: readonly string[]): Promise<void> {
       process.exit(await keysCommand(rest, config, makeLogger(config, 'warn')));
       return;
     }
+    case 'worker':
+      process.exit(await (await import('./worker/worker-command.js')).workerCommand(rest, loadConfig()));
+      return;
+    case 'experiments':
+    case 'trials':
+    case 'watch':
+      process.exit(await inspectCommand(command, rest));
+      return;
+    case 'finalize':
+    case 'export':
+    case 'predict':
+      process.exit(await modelCommand(command, rest));
+      return;
     case 'schema':
       return schema(rest.includes('--check'));
     case 'help':

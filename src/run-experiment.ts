@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { epochsOf, experimentInput, readExperimentFile } from './commands/experiment-file.js';
 import type { Config } from './config.js';
-import { InvalidInputError } from './core/errors.js';
 import { Topic } from './core/events/topics.js';
-import type { CreateExperimentInput } from './core/experiments/experiment.service.js';
 import { isExperimentFinished } from './core/experiments/experiment-status.js';
-import type { SpaceFormat } from './core/search-spaces/search-space.service.js';
 import type { ExperimentRecord } from './core/storage/records.js';
 import { openDatabase, type Database } from './db/database.js';
 import { StoreInUseError } from './db/store-lock.js';
@@ -13,27 +9,8 @@ import { selectBackend } from './evaluation/backend/index.js';
 import { configureMachine } from './evaluation/machine.js';
 import type { Logger } from './logger.js';
 import { RunProgress } from './run-progress.js';
-import { openServices } from './server.js';
-
-/**
- * An experiment file: the experiment's input (as `createExperiment` takes it) with the
- * search space inline or as a path relative to the file.
- */
-export interface ExperimentFile extends Omit<CreateExperimentInput, 'searchSpaceId'> {
-  readonly searchSpace: string | Record<string, unknown>;
-  readonly searchSpaceFormat?: SpaceFormat;
-}
-
-export function readExperimentFile(path: string): { experiment: ExperimentFile; space: unknown } {
-  const experiment = JSON.parse(readFileSync(path, 'utf8')) as ExperimentFile;
-  if (experiment === null || typeof experiment !== 'object') throw InvalidInputError.field('file', 'must hold a JSON object');
-  const space =
-    typeof experiment.searchSpace === 'string'
-      ? JSON.parse(readFileSync(resolve(dirname(path), experiment.searchSpace), 'utf8'))
-      : experiment.searchSpace;
-  if (space === undefined) throw InvalidInputError.field('searchSpace', 'is required: a definition or a path to one');
-  return { experiment, space };
-}
+import type { RunResult } from './run-remote.js';
+import { openServices } from './open-services.js';
 
 /**
  * The store belongs to one process. When that is a server, the run belongs on it: the
@@ -57,36 +34,36 @@ async function openOwnStore(path: string, config: Config, logger: Logger): Promi
 
 /**
  * `graphnas run`: creates and runs one experiment on the embedded database (or
- * DATABASE_URL), shows a progress bar, and prints the leaderboard. The results stay in
- * the database, so `graphnas serve` on the same data directory shows them afterwards.
+ * DATABASE_URL), shows its progress, and prints why trials failed or were pruned and the
+ * leaderboard. The results stay in the database, so `graphnas serve` on the same data
+ * directory shows them afterwards.
  */
-export async function runExperimentFile(path: string, config: Config, logger: Logger, out: NodeJS.WriteStream = process.stdout): Promise<ExperimentRecord> {
+export async function runExperimentFile(path: string, config: Config, logger: Logger, out: NodeJS.WriteStream = process.stdout): Promise<RunResult> {
   const { experiment: file, space } = readExperimentFile(path);
   configureMachine({ backend: config.tfBackend, fashionMnistDir: config.fashionMnistDir });
   const database = await openOwnStore(path, config, logger);
+  let progress: RunProgress | null = null;
   try {
     await database.migrate();
     await selectBackend({ log: (msg, fields) => logger.debug(fields ?? {}, msg) });
     const services = await openServices(database, { ...config, scheduler: true }, logger);
-    const { searchSpaceFormat, searchSpace: _inline, ...input } = file;
-    const createdSpace = await services.searchSpaces.create({ name: file.name, definition: space, format: searchSpaceFormat ?? 'GRAPHNAS' }, null);
-    const created = await services.experiments.create({ ...input, searchSpaceId: createdSpace.id }, null);
-    const progress = new RunProgress(out, created.budget.maxTrials);
-    let finishedTrials = 0;
-    let best: number | null = null;
-    const better = (a: number, b: number): boolean => (created.objective.direction === 'MAXIMIZE' ? a > b : a < b);
+    const createdSpace = await services.searchSpaces.create({ name: file.name, definition: space, format: file.searchSpaceFormat ?? 'GRAPHNAS' }, null);
+    const created = await services.experiments.create({ ...experimentInput(file), searchSpaceId: createdSpace.id }, null);
+    const shown = new RunProgress(out, created.budget.maxTrials, {
+      direction: created.objective.direction,
+      curveMetric: created.earlyStopping?.metric ?? null,
+      epochs: epochsOf(created.evaluator),
+    });
+    progress = shown;
     const done = new Promise<ExperimentRecord>((resolveDone) => {
       services.events.onEvent((e) => {
         if (e.key !== created.id) return;
-        if (e.topic === Topic.TrialUpdated && e.payload.finishedAt !== null && e.payload.duplicateOfId === null && e.payload.status !== 'CANCELLED') {
-          finishedTrials += 1;
-          if (e.payload.reward !== null && (best === null || better(e.payload.reward, best))) best = e.payload.reward;
-          progress.update(finishedTrials, best);
-        }
-        if (e.topic === Topic.ExperimentUpdated && isExperimentFinished(e.payload.status)) resolveDone(e.payload);
+        if (e.topic === Topic.TrialUpdated) shown.trial(e.payload);
+        else if (e.topic === Topic.TrialMetricReported) shown.metric(e.payload);
+        else if (e.topic === Topic.ExperimentUpdated && isExperimentFinished(e.payload.status)) resolveDone(e.payload);
       });
     });
-    progress.header({
+    shown.header({
       experimentId: created.id,
       strategy: created.strategy.type,
       spaceName: createdSpace.name,
@@ -99,10 +76,11 @@ export async function runExperimentFile(path: string, config: Config, logger: Lo
     const final = await done;
     await services.scheduler!.stop();
     const leaderboard = await services.experiments.leaderboard(final, 10);
-    progress.summary({ status: final.status, endReason: final.endReason, metric: created.objective.metric, direction: created.objective.direction, leaderboard });
+    shown.summary({ status: final.status, endReason: final.endReason, metric: created.objective.metric, direction: created.objective.direction, leaderboard }, created.evaluator.type);
     await services.events.close();
-    return final;
+    return { experimentId: created.id, status: final.status, endReason: final.endReason, outcomes: shown.summaryOfOutcomes() };
   } finally {
+    progress?.close();
     await database.close();
   }
 }

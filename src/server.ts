@@ -3,21 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ConfigError, type Config } from './config.js';
-import { AuditService } from './core/audit/audit.service.js';
-import { ApiKeyService } from './core/keys/api-key.service.js';
-import { LocalEventBus, type CommitListener, type EventBus } from './core/events/event-bus.js';
-import { EventFeed } from './core/events/event-feed.js';
-import { ExperimentLifecycleService } from './core/experiments/experiment-lifecycle.service.js';
-import { ExperimentService } from './core/experiments/experiment.service.js';
-import { Scheduler } from './core/scheduler/scheduler.js';
-import { SearchSpaceService } from './core/search-spaces/search-space.service.js';
 import type { Services } from './core/services.js';
-import { TrialService } from './core/trials/trial.service.js';
-import { WorkerService } from './core/workers/worker.service.js';
 import { serveDashboard } from './dashboard/serve.js';
 import { openDatabase, type Database } from './db/database.js';
-import { PgEventBus } from './db/pg-event-bus.js';
-import { createTypeormStorage } from './db/repositories/typeorm-storage.js';
 import { auditMutations } from './graphql/audit.js';
 import { Authenticator, isLoopback } from './graphql/auth/authenticator.js';
 import { OidcVerifier } from './graphql/auth/oidc.js';
@@ -26,21 +14,26 @@ import { OperationLimits, PrincipalRateLimiter } from './graphql/limits/index.js
 import { createSchema } from './graphql/schema.js';
 import { OperationGuard } from './graphql/transport/guard.js';
 import { mountGraphqlHttp } from './graphql/transport/http.js';
-import { serveGraphqlWs } from './graphql/transport/websocket.js';
+import { serveGraphqlWs, type WebSocketStats } from './graphql/transport/websocket.js';
+import { serveArtifacts } from './http/artifacts.js';
 import { answerClientErrors, errorHandler, notFound } from './http/failures.js';
 import { errorBody } from './http/json-errors.js';
 import { OriginPolicy, originGuard } from './http/origin.js';
+import { metricsRoute } from './http/metrics.js';
 import { assignRequestId } from './http/request-id.js';
 import type { Logger } from './logger.js';
 import { selectBackend } from './evaluation/backend/index.js';
 import { configureMachine } from './evaluation/machine.js';
-import { createEvaluatorFactory, createPluginCatalog } from './plugins.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
+import { openServices } from './open-services.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly services: Services;
   readonly database: Database;
+  /** WebSocket sockets, connections and their operations now (also logged when they change). */
+  websocketStats(): WebSocketStats;
   /** Graceful: stops accepting, closes WebSockets (1001), finishes requests, closes the database. */
   close(): Promise<void>;
 }
@@ -48,57 +41,10 @@ export interface RunningServer {
 /** WebSocket close code sent to subscribers when the server shuts down (RFC 6455 "going away"). */
 export const CLOSE_GOING_AWAY = 1001;
 
-/**
- * A knife for the kill test (test/scheduler/crash-resume.test.ts): SIGKILLs this process
- * right after its Nth commit that emitted events, before they reach the event bus, the one
- * moment at which a publish-after-commit design would lose them.
- */
-function killAfterCommit(n: number | null, next: CommitListener, logger: Logger): CommitListener {
-  if (n === null) return next;
-  logger.warn({ commits: n }, 'fault injection: this process kills itself after that many commits (GRAPHNAS_FAULT_KILL_AFTER_COMMITS)');
-  let commits = 0;
-  return {
-    committed(events) {
-      commits += 1;
-      if (commits === n) process.kill(process.pid, 'SIGKILL');
-      next.committed(events);
-    },
-  };
-}
+// The services without the HTTP stack live beside it: `graphnas run` and the store's
+// inspection commands open them without loading GraphQL, Express or the dashboard.
+export { openServices };
 
-export async function openServices(database: Database, config: Config, logger: Logger): Promise<Services> {
-  // NOTIFY is not delivered across PGlite's connections, and one embedded process has no
-  // replicas to tell: there the storage hands committed events to the in-process bus.
-  const local = database.mode === 'embedded' ? new LocalEventBus() : null;
-  const afterCommit = killAfterCommit(config.faultKillAfterCommits, local ?? { committed: () => undefined }, logger);
-  const storage = createTypeormStorage(database.dataSource, { notify: database.mode === 'server', afterCommit });
-  const events: EventBus = local ?? (await PgEventBus.start(database.clientConfig, storage.events, logger));
-  const plugins = createPluginCatalog();
-  const searchSpaces = new SearchSpaceService(storage);
-  const experiments = new ExperimentService(storage, searchSpaces, plugins);
-  const trials = new TrialService(storage, plugins);
-  const lifecycle = new ExperimentLifecycleService(storage);
-  const scheduler = config.scheduler
-    ? new Scheduler({
-        storage,
-        events,
-        trials,
-        spaces: searchSpaces,
-        evaluators: createEvaluatorFactory(),
-        logger,
-        exclusive: database.mode === 'embedded',
-        options: {
-          schedulerLeaseSeconds: config.schedulerLeaseSeconds,
-          trialLeaseSeconds: config.trialLeaseSeconds,
-          resyncMs: config.schedulerResyncMs,
-        },
-        now: () => new Date(),
-      })
-    : null;
-  const feed = new EventFeed(storage.events, { bufferSize: config.subscriberBuffer });
-  feed.attach(events);
-  return { storage, events, feed, searchSpaces, experiments, lifecycle, trials, workers: new WorkerService(storage), keys: new ApiKeyService(storage), audit: new AuditService(storage), scheduler };
-}
 
 /** Who may call, decided from the configuration; refuses to start a server nobody could use safely. */
 async function createAuthenticator(config: Config, services: Services, logger: Logger): Promise<Authenticator> {
@@ -123,11 +69,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     { url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: config.dbPoolSize },
     logger,
   );
+  const metrics = new ServiceMetrics();
   let services: Services;
   let authenticator: Authenticator;
   try {
     await database.migrate();
-    services = await openServices(database, config, logger);
+    services = await openServices(database, config, logger, metrics);
     authenticator = await createAuthenticator(config, services, logger);
   } catch (error) {
     await database.close();
@@ -158,9 +105,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     formatError: format,
     originPolicy,
     maxPayloadBytes: config.maxBodyBytes,
+    maxOperationsPerConnection: config.maxOperationsPerConnection,
     httpServer,
     logger,
+    observer: metrics,
   });
+  metrics.watch({ storage: services.storage, feed: services.feed, events: services.events, pool: () => database.poolStats(), websocketConnections: () => websockets.server.clients.size });
 
   let ready = true;
   app.get('/healthz', (_req, res) => {
@@ -182,7 +132,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (reason === '') res.json({ status: 'ready', database: database.mode });
     else res.status(503).json({ status: 'unavailable', ...errorBody('UNAVAILABLE', reason, { requestId: res.locals.requestId }) });
   });
-  const apollo = await mountGraphqlHttp(app, { schema, services, authenticator, guard, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer });
+  const apollo = await mountGraphqlHttp(app, { schema, services, authenticator, guard, formatError: format, maxBodyBytes: config.maxBodyBytes, httpServer, observer: metrics });
+  app.get('/metrics', metricsRoute({ registry: metrics.registry, authenticate: (header) => authenticator.authenticate(header), logger }));
+  app.use(serveArtifacts({ authenticator, finalizations: services.finalizations, logger }));
   app.use(serveDashboard({ logger }));
   app.use(notFound(), errorHandler(logger));
 
@@ -213,11 +165,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // In-process evaluations are handed back as PENDING, so a restart resumes them.
       await services.scheduler?.stop();
       services.feed.close();
+      metrics.close();
       await services.events.close();
       await database.close();
       logger.info('stopped');
     })();
     return closing;
   };
-  return { url, port, services, database, close };
+  return { url, port, services, database, websocketStats: () => websockets.stats(), close };
 }

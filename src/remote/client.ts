@@ -11,6 +11,11 @@ export interface RemoteService {
   readonly url: string;
   /** Sent as `Authorization: Bearer` on HTTP and in graphql-ws's `connection_init`; null sends none. */
   readonly apiKey: string | null;
+  /**
+   * A call that has no answer after this long fails as unreachable. Absent: fetch's own
+   * limits, which on a link cut mid-request wait minutes for the kernel to give up.
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The service's codes that mean the same here; the rest (GraphQL's own, internal errors) are kept in `serverCode`. */
@@ -63,6 +68,7 @@ export async function request<T>(service: RemoteService, operation: string, quer
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...authorization(service.apiKey) },
       body: JSON.stringify({ query, variables }),
+      signal: service.timeoutMs === undefined ? undefined : AbortSignal.timeout(service.timeoutMs),
     });
   } catch (error) {
     const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
