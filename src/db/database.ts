@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { ENTITIES } from './entities/index.js';
@@ -29,6 +30,8 @@ export interface Database {
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
   hasPendingMigrations(): Promise<boolean>;
+  /** The connection pool's connections: open, idle, and requests waiting for one (for /metrics). */
+  poolStats(): { readonly total: number; readonly idle: number; readonly waiting: number };
   close(): Promise<void>;
 }
 
@@ -50,9 +53,15 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
   const poolSize = options.url === null ? 1 : options.poolSize;
   if (options.url === null) {
     // +2: the migration lock client and slack for a connection being replaced.
-    embedded = await startEmbeddedPostgres(options.dataDir, poolSize + 2, { onWait: (message, fields) => logger.warn(fields, message) });
+    embedded = await startEmbeddedPostgres(
+      options.dataDir,
+      poolSize + 2,
+      { onWait: (message, fields) => logger.warn(fields, message) },
+      // A bad template only costs the time of an initdb: said, never fatal.
+      { onCacheProblem: (message, error) => logger.warn({ err: error }, message) },
+    );
     clientConfig = { host: embedded.host, port: embedded.port, user: 'postgres', database: 'postgres' };
-    logger.info({ dataDir: options.dataDir ?? 'memory' }, 'embedded database (PGlite) started');
+    logger.info({ dataDir: options.dataDir ?? 'memory', created: embedded.created }, 'embedded database (PGlite) started');
   } else {
     clientConfig = { connectionString: options.url };
   }
@@ -114,6 +123,11 @@ export async function openDatabase(options: DatabaseOptions, logger: Logger): Pr
       }
     },
     hasPendingMigrations: () => dataSource.showMigrations(),
+    poolStats() {
+      // TypeORM's postgres driver keeps its pg.Pool as `master`, typed any.
+      const pool = (dataSource.driver as PostgresDriver).master as pg.Pool | undefined;
+      return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
+    },
     async close() {
       await dataSource.destroy();
       await embedded?.stop();

@@ -1,5 +1,6 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { openPGlite, templateCacheDir, type StoreCreation, type TemplateOptions } from './pglite-template.js';
 import { acquireStoreLock, type StoreLock, type StoreLockOptions } from './store-lock.js';
 
 /**
@@ -16,32 +17,45 @@ import { acquireStoreLock, type StoreLock, type StoreLockOptions } from './store
 export interface EmbeddedPostgres {
   readonly host: string;
   readonly port: number;
+  /** Whether the store was loaded from the cached fresh cluster, made by initdb, or already there. */
+  readonly created: StoreCreation;
   /** Records where this process serves the API beside the store lock (nothing in memory). */
   recordServedUrl(url: string): void;
   stop(): Promise<void>;
 }
 
-/** `dataDir` null keeps everything in memory (tests, demos): nothing to lock. */
-export async function startEmbeddedPostgres(dataDir: string | null, maxConnections: number, lockOptions: StoreLockOptions = {}): Promise<EmbeddedPostgres> {
+/**
+ * `dataDir` null keeps everything in memory (tests, demos): nothing to lock. A new store
+ * starts from the fresh-cluster template (pglite-template.ts) rather than running initdb;
+ * the cache defaults to GRAPHNAS_CACHE_DIR and its problems are reported, never fatal.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string | null,
+  maxConnections: number,
+  lockOptions: StoreLockOptions = {},
+  templateOptions: Partial<TemplateOptions> = {},
+): Promise<EmbeddedPostgres> {
   const lock: StoreLock | null = dataDir === null ? null : await acquireStoreLock(dataDir, lockOptions);
   let db: PGlite | null = null;
   try {
-    db = await PGlite.create(dataDir === null ? {} : { dataDir });
+    const opened = await openPGlite(dataDir, { ...templateOptions, cacheDir: templateOptions.cacheDir ?? templateCacheDir() });
+    db = opened.db;
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
     await server.start();
     const conn = server.getServerConn();
     const port = Number(conn.slice(conn.lastIndexOf(':') + 1));
-    const opened = db;
+    const running = db;
     return {
       host: '127.0.0.1',
       port,
+      created: opened.created,
       recordServedUrl: (url) => lock?.recordServedUrl(url),
       async stop() {
         try {
           await server.stop();
           // close() checkpoints and flushes the data directory: without it the last writes
           // are lost on restart.
-          await opened.close();
+          await running.close();
         } finally {
           await lock?.release();
         }
