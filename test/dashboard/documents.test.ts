@@ -48,6 +48,7 @@ describe('the dashboard’s GraphQL documents', async () => {
       'VIEWER', 'EXPERIMENTS', 'EXPERIMENT_UPDATED', 'EXPERIMENT', 'TRIAL_POINTS', 'TRIAL_PAGE', 'TRIAL_UPDATED', 'RECENT_CURVES', 'METRIC_REPORTED',
       'POLICY_HISTORY', 'POLICY_UPDATED', 'FAILURES', 'TRIAL', 'SEARCH_SPACES', 'SEARCH_SPACE', 'VALIDATE_SPACE', 'CREATE_SPACE', 'DELETE_SPACE',
       'CREATE_EXPERIMENT', 'START_EXPERIMENT', 'PAUSE_EXPERIMENT', 'RESUME_EXPERIMENT', 'CANCEL_EXPERIMENT', 'DELETE_EXPERIMENT',
+      'EXPERIMENT_EVENT', 'FINALIZATION', 'FINAL_CURVES', 'FINALIZATION_UPDATED', 'FINAL_TRIAL_UPDATED', 'FINALIZE_EXPERIMENT', 'CANCEL_FINALIZATION',
     ]);
     assert.deepEqual(exported.map(([name]) => name).filter((name) => !covered.has(name)), []);
   });
@@ -90,6 +91,7 @@ describe('the dashboard’s GraphQL documents', async () => {
     await ok(url, 'FAILURES', documents.FAILURES, { id, first: FAILURES_PAGE });
     const trialId = points.experiment!.trials.edges[0]!.node.id;
     await ok(url, 'TRIAL', documents.TRIAL, { id: trialId });
+    await finalize(url, id);
 
     const second = (await ok<documents.CreateExperimentData>(url, 'CREATE_EXPERIMENT', documents.CREATE_EXPERIMENT, { input: { ...input, name: 'to cancel' } })).createExperiment.id;
     await ok(url, 'START_EXPERIMENT', documents.START_EXPERIMENT, { id: second });
@@ -118,6 +120,46 @@ describe('the dashboard’s GraphQL documents', async () => {
     }
   });
 });
+
+/**
+ * The finalists view's documents on the finished search: its event cursor, the
+ * subscriptions it follows `after` it, the largest finalization the form can ask for (a
+ * table gives one seed each), and a finalist's trial page with its model field.
+ */
+async function finalize(url: string, id: string): Promise<void> {
+  const head = await ok<documents.ExperimentEventData>(url, 'EXPERIMENT_EVENT', documents.EXPERIMENT_EVENT, { id });
+  const after = head.experiment!.eventId;
+  assert.equal((await ok<documents.FinalizationData>(url, 'FINALIZATION', documents.FINALIZATION, { id })).experiment!.finalization, null, 'none before finalizeExperiment');
+  const subscriptions = await Promise.all([
+    subscribe(url, documents.FINALIZATION_UPDATED, { experimentId: id, after }, (d) => d.finalizationUpdated as documents.FinalizationUpdatedData['finalizationUpdated']),
+    subscribe(url, documents.FINAL_TRIAL_UPDATED, { experimentId: id, after }, (d) => d.trialUpdated as documents.FinalTrialUpdatedData['trialUpdated']),
+    subscribe(url, documents.METRIC_REPORTED, { experimentId: id, trialId: null, after }, (d) => d.trialMetricReported as documents.ReportedMetric),
+  ]);
+  let finalization: documents.Finalization;
+  try {
+    const started = await ok<documents.FinalizeExperimentData>(url, 'FINALIZE_EXPERIMENT', documents.FINALIZE_EXPERIMENT, { id, input: { topK: 50, seeds: 1 } });
+    assert.equal(started.finalizeExperiment.round, 1);
+    const updates = await subscriptions[0]!.until((r) => r.some((f) => f.status === 'SUCCEEDED'));
+    assert.ok(updates.every((f) => typeof f.eventId === 'number' && f.eventId > after), 'every update carries its event, after the cursor');
+    const trials = await subscriptions[1]!.until((r) => r.filter((t) => t.stage === 'FINAL' && t.status === 'SUCCEEDED').length === started.finalizeExperiment.finalists.length);
+    assert.ok(trials.every((t) => t.stage === 'FINAL' && t.final !== null && t.finalistOfId !== null), 'after the search ended, only finalists change');
+    for (const s of subscriptions) assert.deepEqual(s.errors, []);
+    finalization = (await ok<documents.FinalizationData>(url, 'FINALIZATION', documents.FINALIZATION, { id })).experiment!.finalization!;
+  } finally {
+    await Promise.all(subscriptions.map((s) => s.close()));
+  }
+  assert.equal(finalization.status, 'SUCCEEDED');
+  assert.ok(finalization.finalists.length > 1 && finalization.winner !== null);
+  await ok(url, 'FINAL_CURVES', documents.FINAL_CURVES, { id, metric: documents.FINAL_CURVE_METRIC });
+  const replicate = finalization.finalists[0]!.replicates[0]!;
+  const detail = await ok<documents.TrialData>(url, 'TRIAL', documents.TRIAL, { id: replicate.id });
+  assert.equal(detail.trial!.stage, 'FINAL');
+  assert.equal(detail.trial!.finalistOfId, finalization.finalists[0]!.proxyTrial.id);
+  // Only a RUNNING round can be cancelled: the document must pass, the state answers CONFLICT.
+  const cancelled = await gql(url, documents.CANCEL_FINALIZATION, { id });
+  assert.deepEqual(faults(cancelled), [], 'CANCEL_FINALIZATION was refused');
+  assert.equal(cancelled.errors?.[0]?.extensions?.code, 'CONFLICT');
+}
 
 async function waitForEnd(url: string, id: string): Promise<string> {
   const deadline = Date.now() + 60_000;

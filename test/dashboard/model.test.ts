@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Decision, TrialPoint } from '../../web/src/api/documents.js';
+import type { Decision, Finalization, Replicate, TrialPoint } from '../../web/src/api/documents.js';
+import { mergeFinalization, replicateCounts, withReplicate } from '../../web/src/model/finalization.js';
 import { lineColumn, locate, spanOf } from '../../web/src/model/json-locate.js';
 import { marginalEffects } from '../../web/src/model/marginals.js';
 import { paretoFront } from '../../web/src/model/pareto.js';
@@ -101,4 +102,71 @@ test('a syntax error is placed where the text stops being JSON', () => {
       assert.equal(spanOf(result, '')?.end, json.length);
     }),
   );
+});
+
+function replicate(id: string, finalistOfId: string, patch: Partial<Replicate> = {}): Replicate {
+  return { id, sequence: Number(id.slice(1)), status: 'PENDING', reward: null, error: null, updatedAt: '2026-01-01T00:00:01Z', finalistOfId, final: { round: 1, replicate: 0, seed: 7, budget: {}, inheritsWeights: false }, ...patch };
+}
+
+function finalization(patch: Partial<Finalization> = {}): Finalization {
+  const finalist = (rank: number, replicates: Replicate[]): Finalization['finalists'][number] => ({
+    proxyRank: rank,
+    proxyReward: 1 - rank / 10,
+    proxyTrial: { id: `p${rank}`, sequence: rank, label: `arch ${rank}` },
+    validation: null,
+    test: null,
+    unfinished: replicates.length,
+    failed: 0,
+    replicates,
+    bestReplicate: null,
+  });
+  return {
+    experimentId: 'e',
+    round: 1,
+    status: 'RUNNING',
+    topK: 2,
+    seeds: 1,
+    budget: {},
+    overrides: {},
+    inheritWeights: false,
+    finalists: [finalist(1, [replicate('r11', 'p1')]), finalist(2, [replicate('r12', 'p2')])],
+    winner: null,
+    spearman: null,
+    spearmanTest: null,
+    inheritance: null,
+    error: null,
+    createdAt: '2026-01-01T00:00:00Z',
+    updatedAt: '2026-01-01T00:00:00Z',
+    finishedAt: null,
+    ...patch,
+  };
+}
+
+test('a finalist’s training event updates its row, and an older one or another round’s changes nothing', () => {
+  const shown = finalization();
+  const running = withReplicate(shown, replicate('r12', 'p2', { status: 'RUNNING', updatedAt: '2026-01-01T00:00:05Z' }));
+  assert.ok(running !== null);
+  assert.deepEqual(replicateCounts(running.finalists[1]!), { done: 0, failed: 0, running: 1, pending: 0, cancelled: 0, total: 1 });
+  assert.equal(running.finalists[0], shown.finalists[0], 'the other finalist is left as it was');
+  assert.equal(withReplicate(running, replicate('r12', 'p2', { status: 'PENDING', updatedAt: '2026-01-01T00:00:02Z' })), null, 'an older version');
+  assert.equal(withReplicate(running, replicate('r20', 'p2', { final: { round: 2, replicate: 0, seed: 7, budget: {}, inheritsWeights: false } })), null, 'another round');
+  assert.equal(withReplicate(running, replicate('r30', 'p9')), null, 'not a finalist of this round');
+  assert.equal(withReplicate(running, { ...replicate('r31', 'p1'), final: null }), null, 'a search trial');
+});
+
+test('a finalization merges by round and by age, whatever order the answers and events arrive in', () => {
+  const started = finalization();
+  const done = finalization({
+    status: 'SUCCEEDED',
+    updatedAt: '2026-01-01T00:00:09Z',
+    finishedAt: '2026-01-01T00:00:09Z',
+    finalists: started.finalists.map((f) => ({ ...f, replicates: f.replicates.map((r) => ({ ...r, status: 'SUCCEEDED' as const, updatedAt: '2026-01-01T00:00:08Z' })) })),
+  });
+  const merged = mergeFinalization(done, started);
+  assert.equal(merged.status, 'SUCCEEDED', 'a late answer read before the end does not undo it');
+  assert.deepEqual(merged.finalists.flatMap((f) => f.replicates.map((r) => r.status)), ['SUCCEEDED', 'SUCCEEDED']);
+  assert.equal(mergeFinalization(started, done).status, 'SUCCEEDED');
+  const next = finalization({ round: 2, finalists: [] });
+  assert.equal(mergeFinalization(done, next), next, 'a new round replaces the old one');
+  assert.equal(mergeFinalization(next, done), next, 'an old round never comes back');
 });

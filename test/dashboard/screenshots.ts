@@ -4,7 +4,9 @@
  *
  * A real server with a real NAS-Bench-201 REINFORCE search (tabular evaluator), and a
  * Fashion-MNIST layers experiment evaluated by a scripted external worker (worker.ts),
- * which is where the learning curves, costs, pruned and failed trials come from.
+ * which is where the learning curves, costs, pruned and failed trials come from. The
+ * finalists are real TensorFlow.js trainings of a small layers search on synthetic images
+ * (seconds each), so their curves, spread over seeds, inheritance and model are real.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +36,17 @@ async function waitForStatus(url: string, as: As, id: string, statuses: readonly
   for (;;) {
     const { experiment } = await gqlOk<{ experiment: { status: string } }>(url, `query($id: ID!) { experiment(id: $id) { status } }`, { id }, as);
     if (statuses.includes(experiment.status)) return;
+    // An experiment that ended otherwise never will: say so rather than wait for ever.
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(experiment.status)) throw new Error(`experiment ${id} ended ${experiment.status}, not ${statuses.join(' or ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function waitForFinalization(url: string, as: As, id: string): Promise<void> {
+  for (;;) {
+    const { experiment } = await gqlOk<{ experiment: { finalization: { status: string } | null } }>(url, `query($id: ID!) { experiment(id: $id) { finalization { status } } }`, { id }, as);
+    if (experiment.finalization?.status === 'SUCCEEDED') return;
+    if (experiment.finalization !== null && experiment.finalization.status !== 'RUNNING') throw new Error(`the finalization of ${id} ended ${experiment.finalization.status}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -60,6 +73,19 @@ async function work(url: string, as: As, experimentId: string, count: number): P
     }
     if (!stopped) await complete(url, trial.id, { reward: score.accuracy, params: score.params, flops: score.flops, latencyMs: score.latencyMs }, as);
   }
+}
+
+/** A small tfjs-trainer search on synthetic 8×8 images: its finalists train in seconds. */
+async function smallTfjsSearch(url: string, as: As): Promise<string> {
+  const definition = { layers: { count: [1, 2, 3], types: [{ type: 'conv2d', filters: [4, 8, 16], kernelSize: [3, 5] }, { type: 'dense', units: [16, 32] }] } };
+  const space = await gqlOk<{ createSearchSpace: { id: string } }>(url, `mutation($d: JSON!) { createSearchSpace(input: { name: "synthetic layers", definition: $d }) { id } }`, { d: definition }, as);
+  const options = { dataset: { source: 'synthetic', count: 600, height: 8, width: 8, numClasses: 4, noise: 1, testFraction: 0.2 }, epochs: 1, trainSubset: null, valSubset: null, resolution: null, batchSize: 32, learningRate: 0.005, workers: 1, measureLatency: false };
+  return createExperiment(
+    url,
+    as,
+    { name: 'Synthetic layers · random, finalized', searchSpaceId: space.createSearchSpace.id, strategy: { type: 'random' }, evaluator: { type: 'tfjs-trainer', options }, budget: { maxTrials: 12, parallelTrials: 1, maxConsecutiveDuplicates: 20 }, seed: 21 },
+    true,
+  );
 }
 
 async function shoot(page: Page, name: string, fullPage = false): Promise<void> {
@@ -99,6 +125,7 @@ async function main(): Promise<void> {
       },
       true,
     );
+    const small = await smallTfjsSearch(url, admin);
     await waitForStatus(url, admin, searched, ['SUCCEEDED']);
     await work(url, admin, fashion, 46);
     // Two trials left in flight, one with half a curve, so the page shows them running.
@@ -139,6 +166,14 @@ async function main(): Promise<void> {
     await page.locator('[data-testid=trials-table] tbody tr[data-status=SUCCEEDED] a').first().click();
     await page.getByTestId('layer-stack').waitFor();
     await shoot(page, 'trial-layers');
+
+    await waitForStatus(url, admin, small, ['SUCCEEDED']);
+    await gqlOk(url, `mutation($id: ID!) { finalizeExperiment(id: $id, input: { topK: 3, seeds: 2, budget: { epochs: 6 }, inheritWeights: true }) { status } }`, { id: small }, admin);
+    await waitForFinalization(url, admin, small);
+    await page.goto(`${origin}/experiments/${small}?view=finalists`);
+    await page.locator('#final-curves figure canvas').first().waitFor();
+    await page.getByTestId('model-files').waitFor();
+    await shoot(page, 'finalists', true);
 
     await page.goto(`${origin}/spaces`);
     await page.getByLabel('Load an example').selectOption('nb201-cell.json');

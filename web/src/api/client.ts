@@ -127,6 +127,78 @@ export class Api {
     return () => subscription.unsubscribe();
   }
 
+  /**
+   * Follows a subscription that resumes: it starts `after` the given event id (read by a
+   * query first, so nothing between the query and the subscription is missed) and every
+   * resubscription — the socket's own after a reconnect, or one after the server ended
+   * it as a slow consumer — asks for the events after the last one delivered, so the
+   * view ends with exactly the events it would have had, without a re-query.
+   * `eventIdOf` reads the delivered object's `eventId`.
+   */
+  follow<T>(
+    document: string,
+    variables: Record<string, unknown>,
+    after: number | null,
+    eventIdOf: (data: T) => number | null | undefined,
+    onData: (data: T) => void,
+    onError: (error: ApiError) => void = () => undefined,
+  ): () => void {
+    let last = after;
+    let stopped = false;
+    let stop: () => void = () => undefined;
+    const start = (): void => {
+      // graphql-ws serialises the payload on every (re)subscription: the getter gives the latest id each time.
+      const payload = {
+        query: document,
+        get variables(): Record<string, unknown> {
+          return { ...variables, after: last };
+        },
+      };
+      stop = this.socket().subscribe<T>(payload, {
+        next: (result) => {
+          if (result.errors !== undefined && result.errors.length > 0) {
+            onError(new ApiError(result.errors[0]!.message, String(result.errors[0]!.extensions?.code ?? 'ERROR'), []));
+            return;
+          }
+          if (result.data === undefined || result.data === null) return;
+          const data = result.data as T;
+          const id = eventIdOf(data);
+          if (typeof id === 'number' && (last === null || id > last)) last = id;
+          onData(data);
+        },
+        error: (error: unknown) => {
+          if (stopped) return;
+          const first = Array.isArray(error) ? (error[0] as { message?: string; extensions?: { code?: unknown; reason?: unknown; after?: unknown } } | undefined) : undefined;
+          // Ended for falling behind: go on from where the server says, at once.
+          if (first?.extensions?.reason === 'SLOW_CONSUMER') {
+            if (typeof first.extensions.after === 'number' && (last === null || first.extensions.after > last)) last = first.extensions.after;
+            start();
+            return;
+          }
+          onError(new ApiError(first?.message ?? (error instanceof Error ? error.message : 'the subscription ended'), typeof first?.extensions?.code === 'string' ? first.extensions.code : 'ERROR', []));
+        },
+        complete: () => undefined,
+      });
+    };
+    start();
+    return () => {
+      stopped = true;
+      stop();
+    };
+  }
+
+  /** A server-relative file fetched with the key (a plain link cannot send the Authorization header). */
+  async fetchFile(url: string): Promise<Blob> {
+    const response = await fetch(url, { headers: this.authorization === undefined ? {} : { authorization: this.authorization } });
+    if (!response.ok) {
+      // Errors outside GraphQL come in GraphQL's shape: { errors: [{ message, extensions: { code } }] }.
+      const body = (await response.json().catch(() => null)) as { errors?: { message?: string; extensions?: { code?: string } }[] } | null;
+      const first = body?.errors?.[0];
+      throw new ApiError(first?.message ?? `${response.status} ${response.statusText}`, first?.extensions?.code ?? String(response.status), []);
+    }
+    return response.blob();
+  }
+
   /** Called each time the socket is re-established after a loss (a restart, a network blip). */
   onReconnect(listener: () => void): () => void {
     this.reconnectListeners.add(listener);

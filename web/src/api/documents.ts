@@ -26,6 +26,9 @@ export const POLICY_LIMIT = 4000;
 export type Role = 'VIEWER' | 'OPERATOR' | 'WORKER' | 'ADMIN';
 export type ExperimentStatus = 'CREATED' | 'RUNNING' | 'PAUSED' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export type TrialStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'PRUNED' | 'CANCELLED';
+/** SEARCH: the strategy's proxy evaluations; FINAL: finalists retrained by finalizeExperiment. */
+export type TrialStage = 'SEARCH' | 'FINAL';
+export type FinalizationStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export type TrialOrder = 'SEQUENCE_ASC' | 'SEQUENCE_DESC' | 'REWARD_DESC' | 'REWARD_ASC' | 'CREATED_AT_DESC';
 export type DuplicateFilter = 'INCLUDE' | 'EXCLUDE' | 'ONLY';
 export type Direction = 'MAXIMIZE' | 'MINIMIZE';
@@ -198,8 +201,12 @@ export interface TrialPointsData {
   readonly experiment: { readonly trials: Connection<TrialPoint> } | null;
 }
 
-/** A trial as the table and the live feed carry it. */
+/**
+ * A trial as the table and the live feed carry it. trialUpdated delivers the finalists'
+ * FINAL trials too: the search's views keep `stage` SEARCH only.
+ */
 export interface TrialRow extends TrialPoint {
+  readonly stage: TrialStage;
   readonly label: string;
   readonly error: string | null;
   readonly policyVersion: number;
@@ -207,7 +214,7 @@ export interface TrialRow extends TrialPoint {
   readonly finishedAt: string | null;
 }
 
-const ROW_FIELDS = `${POINT_FIELDS} label error policyVersion attempt finishedAt`;
+const ROW_FIELDS = `${POINT_FIELDS} stage label error policyVersion attempt finishedAt`;
 
 export const TRIAL_PAGE = /* GraphQL */ `
   query TrialPage($id: ID!, $first: Int!, $after: String, $orderBy: TrialOrder!, $status: [TrialStatus!], $duplicates: DuplicateFilter!) {
@@ -240,6 +247,12 @@ export interface MetricPoint {
   readonly value: number;
 }
 
+/** A point as the subscription delivers it: with its trial's stage (null on points stored before stages) and its event. */
+export interface ReportedMetric extends MetricPoint {
+  readonly stage: TrialStage | null;
+  readonly eventId: number | null;
+}
+
 /** The newest trials with their learning curves, for the experiment's curve panel. */
 export const RECENT_CURVES = /* GraphQL */ `
   query RecentCurves($id: ID!, $first: Int!) {
@@ -257,12 +270,12 @@ export interface RecentCurvesData {
 }
 
 export const METRIC_REPORTED = /* GraphQL */ `
-  subscription MetricReported($experimentId: ID!, $trialId: ID) {
-    trialMetricReported(experimentId: $experimentId, trialId: $trialId) { trialId step name value }
+  subscription MetricReported($experimentId: ID!, $trialId: ID, $after: Int) {
+    trialMetricReported(experimentId: $experimentId, trialId: $trialId, after: $after) { trialId step name value stage eventId }
   }
 `;
 export interface MetricReportedData {
-  readonly trialMetricReported: MetricPoint;
+  readonly trialMetricReported: ReportedMetric;
 }
 
 export interface PolicyPoint {
@@ -314,6 +327,53 @@ export interface FailuresData {
   readonly experiment: { readonly trials: { readonly totalCount: number; readonly edges: readonly { readonly node: FailureRow }[] } } | null;
 }
 
+/** How a FINAL trial retrains its finalist. */
+export interface TrialFinal {
+  readonly round: number;
+  readonly replicate: number;
+  readonly seed: number;
+  readonly budget: JsonValue;
+  readonly inheritsWeights: boolean;
+}
+
+/** A finalist's trial as the finalists view and its live feed carry it. */
+export interface Replicate {
+  readonly id: string;
+  readonly sequence: number;
+  readonly status: TrialStatus;
+  readonly reward: number | null;
+  readonly error: string | null;
+  readonly updatedAt: string;
+  readonly finalistOfId: string | null;
+  readonly final: TrialFinal | null;
+}
+
+const REPLICATE_FIELDS = 'id sequence status reward error updatedAt finalistOfId final { round replicate seed budget inheritsWeights }';
+
+export interface ModelFile {
+  readonly name: string;
+  readonly bytes: number;
+  readonly url: string;
+}
+
+/** The trained model a finished FINAL trial kept (tfjs-trainer finalists); URLs are server-relative and want the key. */
+export interface TrialModel {
+  readonly modelUrl: string;
+  readonly cardUrl: string;
+  readonly files: readonly ModelFile[];
+  readonly inputShape: readonly number[];
+  readonly numClasses: number;
+  readonly classNames: readonly string[] | null;
+  readonly dataset: string;
+  readonly preprocessing: string;
+  readonly params: number;
+  readonly flops: number;
+  readonly latencyBatch1Ms: number | null;
+  readonly latencyBatch64MsPerSample: number | null;
+}
+
+const MODEL_FIELDS = 'modelUrl cardUrl files { name bytes url } inputShape numClasses classNames dataset preprocessing params flops latencyBatch1Ms latencyBatch64MsPerSample';
+
 export interface TrialDetail extends TrialRow {
   readonly experimentId: string;
   readonly architecture: JsonValue;
@@ -324,6 +384,10 @@ export interface TrialDetail extends TrialRow {
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly metrics: readonly MetricPoint[];
+  /** A FINAL trial's proxy trial and retraining plan; null for search trials. */
+  readonly finalistOfId: string | null;
+  readonly final: TrialFinal | null;
+  readonly model: TrialModel | null;
   readonly experiment: {
     readonly id: string;
     readonly name: string;
@@ -338,6 +402,7 @@ export const TRIAL = /* GraphQL */ `
       ${ROW_FIELDS}
       experimentId architecture fingerprint logProb finalMetrics workerId createdAt startedAt
       metrics { trialId step name value }
+      finalistOfId final { round replicate seed budget inheritsWeights } model { ${MODEL_FIELDS} }
       experiment { id name objective { metric direction } searchSpace { id name decisions { index id name choices } } }
     }
   }
@@ -428,3 +493,137 @@ export const PAUSE_EXPERIMENT = `mutation PauseExperiment($id: ID!) { pauseExper
 export const RESUME_EXPERIMENT = `mutation ResumeExperiment($id: ID!) { resumeExperiment(id: $id) { id status updatedAt } }`;
 export const CANCEL_EXPERIMENT = `mutation CancelExperiment($id: ID!) { cancelExperiment(id: $id) { id status updatedAt } }`;
 export const DELETE_EXPERIMENT = `mutation DeleteExperiment($id: ID!) { deleteExperiment(id: $id) }`;
+
+/** The id of the experiment's latest event: what a view subscribes `after` to miss nothing from its query on. */
+export const EXPERIMENT_EVENT = /* GraphQL */ `
+  query ExperimentEvent($id: ID!) {
+    experiment(id: $id) { id eventId }
+  }
+`;
+export interface ExperimentEventData {
+  readonly experiment: { readonly id: string; readonly eventId: number } | null;
+}
+
+/** Mean and sample standard deviation over the replicates that finished; std is null under two. */
+export interface Stat {
+  readonly mean: number;
+  readonly std: number | null;
+  readonly n: number;
+}
+
+
+export interface Finalist {
+  readonly proxyRank: number;
+  readonly proxyReward: number;
+  readonly proxyTrial: { readonly id: string; readonly sequence: number; readonly label: string };
+  readonly validation: Stat | null;
+  readonly test: Stat | null;
+  readonly unfinished: number;
+  readonly failed: number;
+  readonly replicates: readonly Replicate[];
+  readonly bestReplicate: { readonly id: string; readonly sequence: number } | null;
+}
+
+export interface Finalization {
+  readonly experimentId: string;
+  readonly round: number;
+  readonly status: FinalizationStatus;
+  readonly topK: number;
+  readonly seeds: number;
+  readonly budget: JsonValue;
+  readonly overrides: JsonValue;
+  readonly inheritWeights: boolean;
+  readonly finalists: readonly Finalist[];
+  readonly winner: { readonly proxyTrial: { readonly id: string }; readonly bestReplicate: { readonly id: string; readonly sequence: number; readonly model: TrialModel | null } | null } | null;
+  readonly spearman: number | null;
+  readonly spearmanTest: number | null;
+  readonly inheritance: { readonly validationGain: Stat | null; readonly testGain: Stat | null } | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt: string | null;
+}
+
+const STAT = '{ mean std n }';
+const FINALIZATION_FIELDS = `
+  experimentId round status topK seeds budget overrides inheritWeights spearman spearmanTest error createdAt updatedAt finishedAt
+  inheritance { validationGain ${STAT} testGain ${STAT} }
+  finalists {
+    proxyRank proxyReward unfinished failed validation ${STAT} test ${STAT}
+    proxyTrial { id sequence label }
+    replicates { ${REPLICATE_FIELDS} }
+    bestReplicate { id sequence }
+  }
+  winner { proxyTrial { id } bestReplicate { id sequence model { ${MODEL_FIELDS} } } }
+`;
+
+/** The current round of the experiment's finalization with its finalists and winner; null before any. */
+export const FINALIZATION = /* GraphQL */ `
+  query Finalization($id: ID!) {
+    experiment(id: $id) { id finalization { ${FINALIZATION_FIELDS} } }
+  }
+`;
+export interface FinalizationData {
+  readonly experiment: { readonly id: string; readonly finalization: Finalization | null } | null;
+}
+
+/** The metric the finalists' live curves draw: what tfjs-trainer reports per epoch, and its objective. */
+export const FINAL_CURVE_METRIC = 'val_accuracy';
+
+/** The finalists' learning curves so far, for the metric the live chart draws. */
+export const FINAL_CURVES = /* GraphQL */ `
+  query FinalCurves($id: ID!, $metric: String!) {
+    experiment(id: $id) {
+      finalization { round finalists { replicates { id metrics(name: $metric) { trialId step name value } } } }
+    }
+  }
+`;
+export interface FinalCurvesData {
+  readonly experiment: {
+    readonly finalization: { readonly round: number; readonly finalists: readonly { readonly replicates: readonly { readonly id: string; readonly metrics: readonly MetricPoint[] }[] }[] } | null;
+  } | null;
+}
+
+export const FINALIZATION_UPDATED = /* GraphQL */ `
+  subscription FinalizationUpdated($experimentId: ID!, $after: Int) {
+    finalizationUpdated(experimentId: $experimentId, after: $after) { ${FINALIZATION_FIELDS} eventId }
+  }
+`;
+export interface FinalizationUpdatedData {
+  readonly finalizationUpdated: Finalization & { readonly eventId: number | null };
+}
+
+/** trialUpdated for the finalists view: what a replicate needs, with the stage to tell search trials apart. */
+export const FINAL_TRIAL_UPDATED = /* GraphQL */ `
+  subscription FinalTrialUpdated($experimentId: ID!, $after: Int) {
+    trialUpdated(experimentId: $experimentId, after: $after) { ${REPLICATE_FIELDS} stage eventId }
+  }
+`;
+export interface FinalTrialUpdatedData {
+  readonly trialUpdated: Replicate & { readonly stage: TrialStage; readonly eventId: number | null };
+}
+
+export interface FinalizeInput {
+  readonly topK?: number;
+  readonly seeds?: number;
+  readonly budget?: JsonValue;
+  readonly inheritWeights?: boolean;
+}
+
+export const FINALIZE_EXPERIMENT = /* GraphQL */ `
+  mutation FinalizeExperiment($id: ID!, $input: FinalizeExperimentInput) {
+    finalizeExperiment(id: $id, input: $input) { ${FINALIZATION_FIELDS} }
+  }
+`;
+export interface FinalizeExperimentData {
+  readonly finalizeExperiment: Finalization;
+}
+
+export const CANCEL_FINALIZATION = /* GraphQL */ `
+  mutation CancelFinalization($id: ID!) {
+    cancelFinalization(id: $id) { ${FINALIZATION_FIELDS} }
+  }
+`;
+export interface CancelFinalizationData {
+  readonly cancelFinalization: Finalization;
+}

@@ -229,3 +229,43 @@ export function ParetoChart(props: {
     </div>
   );
 }
+
+/** One line of the finalists' curves: a replicate, coloured by its finalist. */
+export interface FinalistCurve {
+  readonly id: string;
+  /** 1 for the best proxy reward: the finalist's colour. */
+  readonly rank: number;
+  readonly label: string;
+  readonly running: boolean;
+  readonly inherited: boolean;
+  readonly points: ReadonlyMap<number, number>;
+}
+
+/** The finalists' learning curves, live: a colour per finalist, a line per seed (dashed where it inherited the proxy's weights). */
+export function FinalistCurvesChart({ curves, metric }: { curves: readonly FinalistCurve[]; metric: string }): JSX.Element {
+  const data = useMemo((): uPlot.AlignedData => {
+    const steps = [...new Set(curves.flatMap((c) => [...c.points.keys()]))].sort((a, b) => a - b);
+    return [steps, ...curves.map((c) => steps.map((s) => c.points.get(s) ?? null))];
+  }, [curves]);
+  const shape = `final-curves:${curves.map((c) => `${c.id}${c.running ? '*' : ''}`).join(',')}`;
+  const options = useMemo(
+    (): Omit<uPlot.Options, 'width' | 'height'> => ({
+      scales: { x: { time: false } },
+      axes: [{ ...axis('epoch'), incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500] }, axis(metric)],
+      series: [
+        { label: 'epoch' },
+        ...curves.map((c) => ({
+          label: `${c.label}${c.running ? ' (running)' : ''}`,
+          stroke: PALETTE[(c.rank - 1) % PALETTE.length],
+          width: c.running ? 2.5 : 1.5,
+          spanGaps: true,
+          ...(c.inherited ? { dash: [6, 4] } : {}),
+        })),
+      ],
+    }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `shape` names everything the options depend on
+    [shape, metric],
+  );
+  const points = curves.reduce((n, c) => n + c.points.size, 0);
+  return <Chart shape={`${shape}:${metric}`} options={options} data={data} height={260} label={`${metric} by epoch for ${curves.length} finalist trainings, ${points} points so far`} />;
+}

@@ -16,6 +16,7 @@ import {
   type ExperimentUpdatedData,
   type MetricPoint,
   type MetricReportedData,
+  type ReportedMetric,
   type PolicyHistoryData,
   type PolicyPoint,
   type PolicyUpdatedData,
@@ -154,6 +155,8 @@ export class ExperimentLive {
   }
 
   private onTrial(trial: TrialRow): void {
+    // trialUpdated delivers the finalists too: the search's table and charts keep to the search (the finalists view follows them).
+    if (trial.stage === 'FINAL') return;
     this.trials.merge(trial);
     const curve = this.curves.get(trial.id);
     if (curve !== undefined) curve.status = trial.status;
@@ -165,7 +168,8 @@ export class ExperimentLive {
     this.bump();
   }
 
-  private onMetric(point: MetricPoint): void {
+  private onMetric(point: ReportedMetric): void {
+    if (point.stage === 'FINAL') return;
     const known = this.trials.get(point.trialId);
     const curve = this.curves.get(point.trialId) ?? this.curve(point.trialId, known?.sequence ?? 0);
     this.addPoint(curve, point);

@@ -1,28 +1,44 @@
 import type { JSX } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client.js';
 import { FAILURES, FAILURES_PAGE, type ExperimentDetail, type FailureRow, type FailuresData } from '../api/documents.js';
 import { CurvesChart, ParetoChart, PolicyChart, RewardChart } from '../components/charts.js';
 import { ErrorNote, Panel, ProgressBar, StatusBadge } from '../components/common.js';
 import { MarginalEffects, ParallelCoordinates } from '../components/decisions.js';
 import { ExperimentActions } from '../components/experiment-actions.js';
+import { FinalistsView } from '../components/finalists.js';
 import { TrialsTable } from '../components/trials-table.js';
 import { useSession, useStore, useThrottled } from '../hooks.js';
 import { ExperimentLive } from '../model/experiment-live.js';
+import { FinalistsLive } from '../model/finalists-live.js';
 import { formatDuration, formatReward, formatTime } from '../model/format.js';
-import { Link, navigate } from '../router.js';
+import { Link, navigate, useLocation } from '../router.js';
 import { TrialCountsLine } from './experiments.js';
 
 /** Charts redraw at most this often while a search streams events. */
 const CHART_MS = 300;
 
+type View = 'search' | 'finalists';
+const VIEWS: readonly { id: View; label: string }[] = [
+  { id: 'search', label: 'Search' },
+  { id: 'finalists', label: 'Finalists' },
+];
+
 export function ExperimentPage({ id }: { id: string }): JSX.Element {
   const { api } = useSession();
   const live = useMemo(() => new ExperimentLive(api, id), [api, id]);
+  const finalists = useMemo(() => new FinalistsLive(api, id), [api, id]);
   useEffect(() => {
     live.start();
-    return () => live.dispose();
-  }, [live]);
+    finalists.start();
+    return () => {
+      live.dispose();
+      finalists.dispose();
+    };
+  }, [live, finalists]);
+  const { query } = useLocation();
+  const [view, setView] = useState<View>(query.get('view') === 'finalists' ? 'finalists' : 'search');
+  const finalization = useStore(finalists.finalization);
   const experiment = useStore(live.experiment);
   const error = useStore(live.error);
   const loading = useStore(live.loading);
@@ -44,44 +60,101 @@ export function ExperimentPage({ id }: { id: string }): JSX.Element {
     <main id="main" tabIndex={-1} data-experiment={experiment.id}>
       <ExperimentHeader experiment={experiment} />
       <ErrorNote error={error} />
-      {loading === null ? null : (
-        <p class="muted" role="status">
-          Loading trials: {loading.loaded} of {loading.total}…
-        </p>
-      )}
-      <div class="grid">
-        <Panel title="Reward by trial" id="rewards" wide>
-          <RewardChart trials={trials} direction={direction} />
-        </Panel>
-        <Panel title="Trials" id="trials" wide>
-          <TrialsTable live={live} />
-        </Panel>
-        <Panel title="Learning curves" id="curves">
-          <CurvesChart curves={curves} />
-        </Panel>
-        <Panel title="Controller" id="controller">
-          {hasPolicy ? (
-            <PolicyChart policy={policy} />
-          ) : (
-            <p class="muted">
-              {experiment.strategy.type === 'reinforce' ? 'No policy update yet: the controller updates after each batch of rewards.' : `The ${experiment.strategy.type} strategy keeps no policy statistics.`}
-            </p>
-          )}
-        </Panel>
-        <Panel title="Decisions against reward" id="decisions" wide>
-          <ParallelCoordinates decisions={experiment.searchSpace.decisions} trials={trials} direction={direction} />
-        </Panel>
-        <Panel title="Which choices pay" id="effects">
-          <MarginalEffects decisions={experiment.searchSpace.decisions} trials={trials} direction={direction} />
-        </Panel>
-        <Panel title="Reward against cost" id="cost">
-          <ParetoChart trials={trials} direction={direction} constraints={experiment.constraints} />
-        </Panel>
-        <Panel title="Failed and pruned trials" id="failures" wide>
-          <Failures live={live} />
-        </Panel>
+      <Tabs
+        view={view}
+        onChange={(next) => {
+          setView(next);
+          // A reload or a shared link lands on the same view.
+          history.replaceState(null, '', next === 'search' ? `/experiments/${experiment.id}` : `/experiments/${experiment.id}?view=${next}`);
+        }}
+        finalizationStatus={finalization?.status ?? null}
+      />
+      <div role="tabpanel" id="panel-finalists" aria-labelledby="tab-finalists" hidden={view !== 'finalists'}>
+        <FinalistsView live={finalists} experiment={experiment} />
+      </div>
+      <div role="tabpanel" id="panel-search" aria-labelledby="tab-search" hidden={view !== 'search'}>
+        {loading === null ? null : (
+          <p class="muted" role="status">
+            Loading trials: {loading.loaded} of {loading.total}…
+          </p>
+        )}
+        <div class="grid">
+          <Panel title="Reward by trial" id="rewards" wide>
+            <RewardChart trials={trials} direction={direction} />
+          </Panel>
+          <Panel title="Trials" id="trials" wide>
+            <TrialsTable live={live} />
+          </Panel>
+          <Panel title="Learning curves" id="curves">
+            <CurvesChart curves={curves} />
+          </Panel>
+          <Panel title="Controller" id="controller">
+            {hasPolicy ? (
+              <PolicyChart policy={policy} />
+            ) : (
+              <p class="muted">
+                {experiment.strategy.type === 'reinforce' ? 'No policy update yet: the controller updates after each batch of rewards.' : `The ${experiment.strategy.type} strategy keeps no policy statistics.`}
+              </p>
+            )}
+          </Panel>
+          <Panel title="Decisions against reward" id="decisions" wide>
+            <ParallelCoordinates decisions={experiment.searchSpace.decisions} trials={trials} direction={direction} />
+          </Panel>
+          <Panel title="Which choices pay" id="effects">
+            <MarginalEffects decisions={experiment.searchSpace.decisions} trials={trials} direction={direction} />
+          </Panel>
+          <Panel title="Reward against cost" id="cost">
+            <ParetoChart trials={trials} direction={direction} constraints={experiment.constraints} />
+          </Panel>
+          <Panel title="Failed and pruned trials" id="failures" wide>
+            <Failures live={live} />
+          </Panel>
+        </div>
       </div>
     </main>
+  );
+}
+
+/** The search and its finalists, as tabs (arrow keys move between them, as the ARIA tabs pattern has it). */
+function Tabs({ view, onChange, finalizationStatus }: { view: View; onChange: (view: View) => void; finalizationStatus: string | null }): JSX.Element {
+  const refs = useRef<Partial<Record<View, HTMLButtonElement | null>>>({});
+  const onKey = (event: KeyboardEvent): void => {
+    const at = VIEWS.findIndex((v) => v.id === view);
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    const to = event.key === 'Home' ? 0 : event.key === 'End' ? VIEWS.length - 1 : step === 0 ? -1 : (at + step + VIEWS.length) % VIEWS.length;
+    if (to < 0) return;
+    event.preventDefault();
+    const next = VIEWS[to]!.id;
+    onChange(next);
+    refs.current[next]?.focus();
+  };
+  return (
+    <div class="tabs" role="tablist" aria-label="Views of the experiment" onKeyDown={onKey}>
+      {VIEWS.map((v) => (
+        <button
+          key={v.id}
+          ref={(el) => {
+            refs.current[v.id] = el;
+          }}
+          type="button"
+          role="tab"
+          id={`tab-${v.id}`}
+          aria-selected={view === v.id}
+          aria-controls={`panel-${v.id}`}
+          tabIndex={view === v.id ? 0 : -1}
+          class="tab"
+          onClick={() => onChange(v.id)}
+        >
+          {v.label}
+          {v.id === 'finalists' && finalizationStatus !== null ? (
+            <>
+              {' '}
+              <StatusBadge status={finalizationStatus} />
+            </>
+          ) : null}
+        </button>
+      ))}
+    </div>
   );
 }
 

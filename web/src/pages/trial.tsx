@@ -4,6 +4,7 @@ import { METRIC_REPORTED, TRIAL, TRIAL_UPDATED, type JsonValue, type MetricPoint
 import { ArchitectureView } from '../components/architecture.js';
 import { CurvesChart } from '../components/charts.js';
 import { ErrorNote, Panel, StatusBadge } from '../components/common.js';
+import { ModelFiles } from '../components/finalists.js';
 import { useQuery, useSession } from '../hooks.js';
 import type { CurveTrial } from '../model/experiment-live.js';
 import { formatChoice, formatCount, formatDuration, formatReward, formatTime } from '../model/format.js';
@@ -73,10 +74,17 @@ export function TrialPage({ id }: { id: string }): JSX.Element {
       </nav>
       <div class="page-head">
         <h1>
-          Trial #{trial.sequence} <StatusBadge status={trial.status} />
+          {trial.final === null ? 'Trial' : 'Finalist trial'} #{trial.sequence} <StatusBadge status={trial.status} />
         </h1>
       </div>
       <p class="mono label-line">{trial.label}</p>
+      {trial.final === null ? null : (
+        <p class="note-box" data-testid="final-note">
+          A finalist’s training (round {trial.final.round}): the architecture of <Link href={`/trials/${trial.finalistOfId ?? ''}`}>its search trial</Link> retrained at the final budget
+          {entries(trial.final.budget).length === 0 ? '' : ` (${entries(trial.final.budget).map(([k, v]) => `${k}=${formatChoice(v)}`).join(', ')})`} with seed {trial.final.replicate} ({trial.final.seed})
+          {trial.final.inheritsWeights ? ', starting from the search trial’s weights' : ''}. <Link href={`/experiments/${trial.experimentId}?view=finalists`}>All the finalists</Link>.
+        </p>
+      )}
       {trial.duplicateOfId === null ? null : (
         <p class="note-box">
           An answered duplicate: the same architecture as <Link href={`/trials/${trial.duplicateOfId}`}>an earlier trial</Link>, whose outcome it took without a new evaluation.
@@ -180,6 +188,11 @@ export function TrialPage({ id }: { id: string }): JSX.Element {
         <Panel title="Learning curve" id="trial-curve">
           <CurvesChart curves={curve} />
         </Panel>
+        {trial.model === null ? null : (
+          <Panel title="Trained model" id="trial-model">
+            <ModelFiles model={trial.model} />
+          </Panel>
+        )}
       </div>
     </main>
   );
