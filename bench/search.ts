@@ -8,8 +8,10 @@
  * smoke run that writes nothing unless `--write` is given.
  *
  * Options: --quick, --seeds N, --seed-offset K, --budgets 100,200,500,
- * --columns cifar10-val,cifar100-val,imagenet-val, --parallel 4, --no-peer, --no-cost,
- * --cost-seeds 3, --backend wasm|cpu, --write, --no-write.
+ * --columns cifar10-val,cifar100-val,imagenet-val, --parallel 4, --no-peer, --no-cost
+ * (--cost with --quick), --cost-seeds 3, --backend wasm|cpu, --write, --no-write,
+ * --out NAME (writes bench/results/NAME.json and NAME.md; default search), --note TEXT
+ * (a scope note printed under the heading, e.g. why a run has fewer seeds or columns).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,6 +82,8 @@ export interface BenchResult {
   readonly comparisons: readonly Comparison[];
   readonly cost: { readonly windows: readonly (readonly [number, number])[]; readonly seeds: number; readonly rows: readonly CostRow[] } | null;
   readonly wallSeconds: number;
+  /** Why this run departs from the full protocol (fewer seeds or columns), when it does. */
+  readonly note: string | null;
 }
 
 export const PROTOCOL =
@@ -142,8 +146,12 @@ async function main(): Promise<void> {
   const parallelTrials = Number(argValue(args, '--parallel') ?? SERVICE_DEFAULTS.parallelTrials);
   const backend = argValue(args, '--backend') ?? 'wasm';
   const costSeeds = Number(argValue(args, '--cost-seeds') ?? (quick ? 1 : 3));
-  const withCost = !args.includes('--no-cost');
+  // Optuna needs minutes for 2,000 trials: a smoke run leaves the cost table out unless asked.
+  const withCost = quick ? args.includes('--cost') : !args.includes('--no-cost');
   const write = args.includes('--write') || (!quick && !args.includes('--no-write'));
+  const out = argValue(args, '--out') ?? 'search';
+  if (!/^[\w.-]+$/.test(out)) throw new Error(`--out: ${out} is not a plain file name`);
+  const note = argValue(args, '--note') ?? null;
   if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} is not available`);
   await tf.ready();
 
@@ -174,6 +182,9 @@ async function main(): Promise<void> {
         } finally {
           instance.dispose();
         }
+        // The searches settle in microtasks only: without a turn of the event loop the table
+        // never reaches the Optuna child's stdin, and the peer waits for all of ours.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       runs.set(strategy, perSeed);
       console.log(`  ${strategy.padEnd(20)} ${seeds.length} searches in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -233,15 +244,16 @@ async function main(): Promise<void> {
     comparisons,
     cost,
     wallSeconds: (performance.now() - started) / 1000,
+    note,
   };
   const markdown = renderMarkdown(result);
   console.log(`\n${markdown}`);
   if (write) {
     const dir = join(packageRoot(__dirname), 'bench', 'results');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'search.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(dir, 'search.md'), markdown);
-    console.log(`wrote ${join(dir, 'search.json')} and search.md`);
+    writeFileSync(join(dir, `${out}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(dir, `${out}.md`), markdown);
+    console.log(`wrote ${join(dir, `${out}.json`)} and ${out}.md`);
   }
 }
 

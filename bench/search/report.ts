@@ -34,6 +34,7 @@ export function renderMarkdown(r: BenchResult): string {
       `${r.optuna === null ? `no Optuna peer (${r.peerNote ?? 'skipped'})` : `Optuna ${r.optuna} (Debian python3-optuna)`}, ${r.wallSeconds.toFixed(0)} s wall time.`,
     '',
   );
+  if (r.note !== null) lines.push(`**Scope of this run:** ${r.note}`, '');
   lines.push(
     `Table: \`${r.table}\` (15,625 cells). The defaults were tuned on \`cifar10-val\` only; the other rewards run with the very same defaults, so they show whether the defaults fit one column. ` +
       '"Picked test" is the test accuracy of the cell with the best reward found: what a user would deploy; no strategy ever sees it.',

@@ -27,7 +27,7 @@ export interface StrategyType {
 export const STRATEGY_TYPES: readonly StrategyType[] = [
   {
     type: 'reinforce',
-    description: 'An LSTM policy over the decisions, trained with REINFORCE (Zoph & Le 2017; ENAS).',
+    description: 'An LSTM policy over the decisions, trained with REINFORCE (Zoph & Le 2017; ENAS) and a pull towards the best architectures found (priority-queue training).',
     hyperparameters: REINFORCE_HYPERPARAMETERS,
     validate: resolveReinforceHyperparameters,
     create: (decisions, config, seed) => new ReinforceStrategy(decisions, config.hyperparameters, seed),
