@@ -390,8 +390,10 @@ describe('a fleet of three worker hosts in network namespaces', async () => {
       const id = await createExperiment({
         name: 'faults',
         strategy: { type: 'reinforce', hyperparameters: { batchSize: 3 } },
-        evaluator: { type: 'tfjs-trainer', options: FASHION_PROXY },
-        budget: { maxTrials: 10, parallelTrials: 3, maxRetries: 3, maxConsecutiveDuplicates: 20 },
+        // Trials long enough (seconds even on an idle machine) that a RUNNING one is there to
+        // kill and to cut off, and enough of them that the search outlasts both faults.
+        evaluator: { type: 'tfjs-trainer', options: { ...FASHION_PROXY, epochs: 2, trainSubset: 3072 } },
+        budget: { maxTrials: 30, parallelTrials: 3, maxRetries: 3, maxConsecutiveDuplicates: 20 },
         seed: 11,
       });
       const live: Subscription<TrialEvent> = await subscribe(url, `subscription($id: ID!) { trialUpdated(experimentId: $id) { id status attempt workerId eventId } }`, { id }, (d) => d.trialUpdated as TrialEvent, admin);
