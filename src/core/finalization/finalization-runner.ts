@@ -1,5 +1,6 @@
 import type { Evaluator } from '../../evaluation/evaluator.js';
 import { Dispatcher } from '../scheduler/dispatcher.js';
+import { failureBackoffMs, PassCue } from '../scheduler/pass-cue.js';
 import type { RunnerDeps } from '../scheduler/experiment-runner.js';
 import { lostTrials } from '../scheduler/snapshot.js';
 import { TrialStage } from '../trials/trial-stage.js';
@@ -21,9 +22,8 @@ export class FinalizationRunner {
   private evaluator: Evaluator | null | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly workerId: string;
-  private pending = true;
+  private readonly cue: PassCue;
   private stopping = false;
-  private wakeup: (() => void) | null = null;
   private firstPass = true;
   private failures = 0;
   readonly done: Promise<void>;
@@ -33,6 +33,7 @@ export class FinalizationRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.workerId = `inproc:${deps.ownerId}`;
+    this.cue = new PassCue(deps.options.resyncMs);
     this.dispatcher = new Dispatcher({
       trials: deps.trials,
       logger: deps.logger,
@@ -46,38 +47,27 @@ export class FinalizationRunner {
   }
 
   wake(): void {
-    this.pending = true;
-    this.wakeup?.();
+    this.cue.cue();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wakeup?.();
+    this.cue.interrupt();
     await this.done;
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      if (!this.pending) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.deps.options.resyncMs);
-          this.wakeup = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wakeup = null;
-        if (this.stopping) break;
-      }
-      this.pending = false;
+      await this.cue.due();
+      if (this.stopping) break;
       try {
         if ((await this.pass()) === 'done') break;
         this.failures = 0;
       } catch (error) {
         this.failures += 1;
         this.deps.logger.error({ err: error, experimentId: this.experimentId, failures: this.failures }, 'finalization pass failed');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** this.failures)));
-        this.pending = true;
+        await new Promise((resolve) => setTimeout(resolve, failureBackoffMs(this.failures)));
+        this.cue.cue();
       }
     }
     await this.dispatcher.stop();

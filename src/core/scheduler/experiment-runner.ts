@@ -11,6 +11,7 @@ import type { TrialService } from '../trials/trial.service.js';
 import { StalePassError, applyPlan, writesAnything } from './apply-plan.js';
 import { Controller } from './controller.js';
 import { Dispatcher } from './dispatcher.js';
+import { failureBackoffMs, PassCue } from './pass-cue.js';
 import type { EvaluatorFactory } from './evaluator-factory.js';
 import { planPass } from './plan.js';
 import type { SchedulerInstruments } from './scheduler-instruments.js';
@@ -65,9 +66,8 @@ export class ExperimentRunner {
   private evaluator: Evaluator | null | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly workerId: string;
-  private pending = true;
+  private readonly cue: PassCue;
   private stopping = false;
-  private wakeup: (() => void) | null = null;
   private firstPass = true;
   private lastProgress = '';
   private failures = 0;
@@ -80,6 +80,7 @@ export class ExperimentRunner {
     private readonly deps: RunnerDeps,
   ) {
     this.workerId = `inproc:${deps.ownerId}`;
+    this.cue = new PassCue(deps.options.resyncMs);
     this.dispatcher = new Dispatcher({
       trials: deps.trials,
       logger: deps.logger,
@@ -91,32 +92,21 @@ export class ExperimentRunner {
   }
 
   wake(): void {
-    this.pending = true;
     this.cuedAt ??= performance.now();
-    this.wakeup?.();
+    this.cue.cue();
   }
 
   /** Stops the loop; in-process evaluations are aborted and their trials handed back as PENDING. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wakeup?.();
+    this.cue.interrupt();
     await this.done;
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      if (!this.pending) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.deps.options.resyncMs);
-          this.wakeup = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wakeup = null;
-        if (this.stopping) break;
-      }
-      this.pending = false;
+      await this.cue.due();
+      if (this.stopping) break;
       const began = performance.now();
       const lag = this.cuedAt === null ? 0 : began - this.cuedAt;
       this.cuedAt = null;
@@ -125,19 +115,19 @@ export class ExperimentRunner {
         this.deps.instruments?.passed((performance.now() - began) / 1000, lag / 1000);
         this.failures = 0;
         if (result === 'done') break;
-        if (result === 'again') this.pending = true;
+        if (result === 'again') this.cue.cue();
       } catch (error) {
         // The in-memory strategy may have consumed rewards that were not committed: drop
         // it, so the next pass restores it from the last checkpoint.
         this.dropController();
         if (error instanceof StalePassError) {
-          this.pending = true;
+          this.cue.cue();
           continue;
         }
         this.failures += 1;
         this.deps.logger.error({ err: error, experimentId: this.experimentId, failures: this.failures }, 'scheduler pass failed');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** this.failures)));
-        this.pending = true;
+        await new Promise((resolve) => setTimeout(resolve, failureBackoffMs(this.failures)));
+        this.cue.cue();
       }
     }
     await this.release();
