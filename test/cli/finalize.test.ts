@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { CLI } from '../helpers/fixtures.js';
+import { CLI, FINALIST_SPACE, syntheticTrainer } from '../helpers/fixtures.js';
 
 // The README's sequence on the embedded store, each step its own process as a user runs it:
 // run → finalize → export → predict. Real tfjs training on seeded synthetic images with a
@@ -21,22 +21,9 @@ function graphnas(args: readonly string[]): SpawnSyncReturns<string> {
 
 const EXPERIMENT = {
   name: 'finalize from the CLI',
-  searchSpace: { layers: { count: [1, 2], types: [{ type: 'conv2d', filters: [4, 8], kernelSize: 3 }, { type: 'dense', units: 16 }] } },
+  searchSpace: FINALIST_SPACE,
   strategy: { type: 'random' },
-  evaluator: {
-    type: 'tfjs-trainer',
-    options: {
-      dataset: { source: 'synthetic', count: 400, height: 8, width: 8, numClasses: 4, noise: 1, testFraction: 0.2 },
-      epochs: 1,
-      trainSubset: null,
-      valSubset: null,
-      resolution: null,
-      batchSize: 32,
-      learningRate: 0.005,
-      workers: 1,
-      measureLatency: false,
-    },
-  },
+  evaluator: syntheticTrainer(),
   budget: { maxTrials: 4, parallelTrials: 1, maxConsecutiveDuplicates: 20 },
   seed: 11,
 };

@@ -8,7 +8,7 @@ import type { RunningServer } from '../../src/server.js';
 import type { FinalizationData } from '../../web/src/api/documents.js';
 import { FINALIZATION } from '../../web/src/api/documents.js';
 import { backends } from '../helpers/backends.js';
-import { NB201_SPACE } from '../helpers/fixtures.js';
+import { FINALIST_SPACE, NB201_SPACE, syntheticTrainer } from '../helpers/fixtures.js';
 import { gqlOk, type As } from '../helpers/graphql-client.js';
 import { startTestServer } from '../helpers/server.js';
 import { assertAccessible, chromiumSkip, launchChromium, watch } from './browser.js';
@@ -76,22 +76,8 @@ async function shownRows(page: Page): Promise<{ rank: string | null; winner: str
 /** How the page writes a reward (formatReward): four decimals. */
 const four = (x: number): string => x.toFixed(4);
 
-// Real tfjs finalists on seeded synthetic images, a held-out fifth as the test split: seconds on one core.
-const LAYERS_SPACE = { layers: { count: [1, 2], types: [{ type: 'conv2d', filters: [4, 8], kernelSize: 3 }, { type: 'dense', units: 16 }] } };
-const TFJS = {
-  type: 'tfjs-trainer',
-  options: {
-    dataset: { source: 'synthetic', count: 400, height: 8, width: 8, numClasses: 4, noise: 1, testFraction: 0.2 },
-    epochs: 1,
-    trainSubset: null,
-    valSubset: null,
-    resolution: null,
-    batchSize: 32,
-    learningRate: 0.005,
-    workers: 1,
-    measureLatency: false,
-  },
-};
+const LAYERS_SPACE = FINALIST_SPACE;
+const TFJS = syntheticTrainer();
 
 describe('the finalists in Chromium', { skip: chromiumSkip() ?? false }, async () => {
   const [pglite] = await backends();

@@ -5,24 +5,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { createExperimentVia } from '../helpers/experiments.js';
+import { FINALIST_SPACE, syntheticTrainer } from '../helpers/fixtures.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 
-// Real tfjs finalists on seeded synthetic images, a held-out fifth as the test split.
-const SPACE = { layers: { count: [1, 2], types: [{ type: 'conv2d', filters: [4, 8], kernelSize: 3 }, { type: 'dense', units: 16 }] } };
-const EVALUATOR = {
-  type: 'tfjs-trainer',
-  options: {
-    dataset: { source: 'synthetic', count: 500, height: 8, width: 8, numClasses: 4, noise: 1, testFraction: 0.2 },
-    epochs: 1,
-    trainSubset: null,
-    valSubset: null,
-    resolution: null,
-    batchSize: 32,
-    learningRate: 0.005,
-    workers: 1,
-    measureLatency: false,
-  },
-};
+const SPACE = FINALIST_SPACE;
+const EVALUATOR = syntheticTrainer(500);
 
 interface FinalTrial {
   id: string;
