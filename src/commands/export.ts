@@ -5,9 +5,8 @@ import { DirArtifactStore } from '../artifacts/index.js';
 import type { Config } from '../config.js';
 import { FinalizationService } from '../core/finalization/finalization.service.js';
 import { MODEL_CARD_FILE } from '../core/finalization/model-card.js';
-import { openDatabase, type Database } from '../db/database.js';
+import { openOwnedStore } from './owned-store.js';
 import { createTypeormStorage } from '../db/repositories/typeorm-storage.js';
-import { StoreInUseError } from '../db/store-lock.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { GraphnasError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
@@ -35,14 +34,7 @@ interface ModelSource {
 }
 
 async function storeSource(config: Config, logger: Logger): Promise<ModelSource> {
-  let database: Database;
-  try {
-    database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: 2 }, logger);
-  } catch (error) {
-    if (!(error instanceof StoreInUseError)) throw error;
-    const url = error.holder?.url ?? 'http://HOST:PORT/graphql';
-    throw new StoreInUseError(error.dataDir, error.holder, `${error.message}.\nExport through it instead: graphnas export … --url ${url}`);
-  }
+  const database = await openOwnedStore(config, logger, 2, (url) => `Export through it instead: graphnas export … --url ${url}`);
   await database.migrate();
   const storage = createTypeormStorage(database.dataSource, { notify: false, afterCommit: { committed: () => undefined } });
   const finalizations = new FinalizationService(storage, createPluginCatalog(), new DirArtifactStore(config.artifactDir));

@@ -95,9 +95,8 @@ function remote(t: Target, config: Config): RemoteService {
  */
 async function finalizeInStore(experimentId: string, asked: FinalizeInput, config: Config, progress: (line: string) => void): Promise<Outcome> {
   const started = performance.now();
-  const [{ openDatabase }, { StoreInUseError }, { openServices }, { Topic }, { FinalizationStatus }, { TrialStatus, isTrialFinished }, { configureMachine }, { selectBackend }] = await Promise.all([
-    import('../db/database.js'),
-    import('../db/store-lock.js'),
+  const [{ openOwnedStore }, { openServices }, { Topic }, { FinalizationStatus }, { TrialStatus, isTrialFinished }, { configureMachine }, { selectBackend }] = await Promise.all([
+    import('./owned-store.js'),
     import('../server.js'),
     import('../core/events/topics.js'),
     import('../core/finalization/finalization-status.js'),
@@ -107,10 +106,7 @@ async function finalizeInStore(experimentId: string, asked: FinalizeInput, confi
   ]);
   const logger = await commandLogger(config);
   configureMachine({ backend: config.tfBackend, fashionMnistDir: config.fashionMnistDir });
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: config.dbPoolSize }, logger).catch((error: unknown) => {
-    if (!(error instanceof StoreInUseError)) throw error;
-    throw new StoreInUseError(error.dataDir, error.holder, `${error.message}; nothing was changed.\nFinalize through it instead: graphnas finalize ${experimentId} --url ${error.holder?.url ?? 'http://HOST:PORT/graphql'}`);
-  });
+  const database = await openOwnedStore(config, logger, config.dbPoolSize, (url) => `Nothing was changed. Finalize through it instead: graphnas finalize ${experimentId} --url ${url}`);
   try {
     await database.migrate();
     await selectBackend({ log: (msg, fields) => logger.debug(fields ?? {}, msg) });

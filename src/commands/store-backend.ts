@@ -7,8 +7,8 @@ import type { ExperimentRecord, TrialRecord } from '../core/storage/records.js';
 import type { TrialOrder } from '../core/storage/storage.js';
 import { allTrials, sum } from '../core/trials/tally.js';
 import type { TrialStatus } from '../core/trials/trial-status.js';
-import { openDatabase, type Database } from '../db/database.js';
-import { StoreInUseError } from '../db/store-lock.js';
+import type { Database } from '../db/database.js';
+import { openOwnedStore } from './owned-store.js';
 import type { Logger } from '../logger.js';
 import { openServices } from '../open-services.js';
 import type {
@@ -215,14 +215,7 @@ class StoreBackend implements InspectBackend {
  * server instead, as `run` and `keys` do.
  */
 export async function openStoreBackend(command: string, config: Config, logger: Logger): Promise<InspectBackend> {
-  let database: Database;
-  try {
-    database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, poolSize: 2 }, logger);
-  } catch (error) {
-    if (!(error instanceof StoreInUseError)) throw error;
-    const url = error.holder?.url ?? 'http://HOST:PORT/graphql';
-    throw new StoreInUseError(error.dataDir, error.holder, `${error.message}.\nAsk it instead: graphnas ${command} --url ${url}`);
-  }
+  const database = await openOwnedStore(config, logger, 2, (url) => `Ask it instead: graphnas ${command} --url ${url}`);
   try {
     await database.migrate();
     return new StoreBackend(database, await openServices(database, { ...config, scheduler: false }, logger));
