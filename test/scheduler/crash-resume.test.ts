@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
-import pg from 'pg';
-import { openDatabase } from '../../src/db/database.js';
 import { selectBackend } from '../../src/evaluation/backend/index.js';
-import { createLogger } from '../../src/logger.js';
 import type { Decision } from '../../src/space/types.js';
 import { experimentSeeds } from '../../src/random/index.js';
 import { createStrategy, type StrategySnapshot } from '../../src/strategies/index.js';
-import { TEST_DATABASE_URL, backends, type Backend } from '../helpers/backends.js';
+import { backends } from '../helpers/backends.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { FAST_SCHEDULER, storeFor, type Query, type Store } from '../helpers/child-stores.js';
 import { createExperimentVia } from '../helpers/experiments.js';
 import { gqlOk, subscribe, type Subscription } from '../helpers/graphql-client.js';
 import { nb201Table } from '../helpers/nb201-table.js';
@@ -57,13 +52,6 @@ const STALL_MS = 90_000;
 /** Seeds the kill moments; set GRAPHNAS_CRASH_SEED to replay a failure or to explore other moments. */
 const SEED = Number(process.env.GRAPHNAS_CRASH_SEED ?? 5);
 
-/** Short leases so that a restarted server-mode process adopts the experiment (and its dead predecessor's trials) within seconds. */
-const FAST_SCHEDULER = {
-  GRAPHNAS_SCHEDULER_RESYNC_MS: '200',
-  GRAPHNAS_SCHEDULER_LEASE_SECONDS: '2',
-  GRAPHNAS_TRIAL_LEASE_SECONDS: '3',
-  SHUTDOWN_TIMEOUT_MS: '5000',
-};
 
 /** mulberry32: a seeded PRNG, so that a failing run's kill moments can be replayed. */
 function prng(seed: number): () => number {
@@ -78,79 +66,6 @@ function prng(seed: number): () => number {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Query = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
-
-/** Where a backend's child server keeps its data, and how the test reads it afterwards. */
-interface Store {
-  readonly env: Record<string, string>;
-  /**
-   * Embedded: the restarted process is the only one, so it knows its predecessor's
-   * in-process evaluations died with it and hands them back without counting an attempt.
-   * Server: a replica cannot know that, and an expired lease counts (a trial that kills
-   * its process every time must not crash-loop the fleet).
-   */
-  readonly exclusive: boolean;
-  /** Resolves once the process `pid` holds the experiment's scheduler claim. */
-  adopted(pid: number, experimentId: string): Promise<void>;
-  /** Runs `check` with a direct connection to the stopped server's database. */
-  inspect<T>(check: (query: Query) => Promise<T>): Promise<T>;
-  cleanup(): Promise<void>;
-}
-
-function storeFor(backend: Backend): Store {
-  if (backend.name === 'pglite') {
-    const dataDir = mkdtempSync(join(tmpdir(), 'graphnas-crash-'));
-    return {
-      env: { GRAPHNAS_DATA_DIR: dataDir },
-      exclusive: true,
-      // The only process takes over its dead predecessor's claim on its first pass.
-      adopted: async () => undefined,
-      async inspect(check) {
-        // Only after the child has exited: the data directory has one owner at a time.
-        const db = await openDatabase({ url: null, dataDir, schema: null, poolSize: 1 }, createLogger('silent', { pretty: false }));
-        try {
-          return await check(<R>(sql: string, params: unknown[] = []) => db.dataSource.query<R[]>(sql, params));
-        } finally {
-          await db.close();
-        }
-      },
-      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  // backend.config registers the schema for backend.cleanup to drop.
-  const schema = backend.config().databaseSchema!;
-  const connect = async <T>(work: (query: Query) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path="${schema}"` });
-    await client.connect();
-    try {
-      return await work(async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[]);
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    env: { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DB_POOL_SIZE: '4' },
-    exclusive: false,
-    // A replica cannot tell a dead scheduler from a slow one: the new process adopts the
-    // experiment only once the dead one's claim has expired (the short lease above). A kill
-    // before that would hit an idle process, so the kill clock starts at the adoption.
-    async adopted(pid, experimentId) {
-      await connect(async (query) => {
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          const [row] = await query<{ scheduler_owner: string | null }>(`SELECT scheduler_owner FROM experiment WHERE id = $1`, [experimentId]);
-          // The owner id is host:pid:random (Scheduler).
-          if (row?.scheduler_owner?.includes(`:${pid}:`)) return;
-          if (Date.now() > deadline) throw new Error(`process ${pid} did not adopt the experiment in 30 s (owner ${row?.scheduler_owner})`);
-          await sleep(50);
-        }
-      });
-    },
-    inspect: (check) => connect(check),
-    cleanup: () => backend.cleanup(),
-  };
-}
 
 function createExperiment(url: string): Promise<string> {
   return createExperimentVia(url, {
@@ -381,7 +296,7 @@ async function checkInvariants(t: TestContext, query: Query, store: Store, exper
 describe('SIGKILL at random moments: a running experiment resumes and never loses or double-counts', async () => {
   for (const backend of await backends()) {
     describe(backend.name, { skip: backend.skip ?? false }, () => {
-      const store = backend.skip === null ? storeFor(backend) : null;
+      const store = backend.skip === null ? storeFor(backend, 'crash') : null;
       let child: ChildServer | null = null;
       let witness: { server: ChildServer; trials: Subscription<TrialEvent> } | null = null;
       after(async () => {

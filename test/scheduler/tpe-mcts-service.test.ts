@@ -4,14 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import pg from 'pg';
-import { openDatabase } from '../../src/db/database.js';
-import { createLogger } from '../../src/logger.js';
 import { experimentSeeds } from '../../src/random/index.js';
 import type { Decision } from '../../src/space/types.js';
 import { createStrategy, type StrategySnapshot } from '../../src/strategies/index.js';
-import { TEST_DATABASE_URL, backends, type Backend } from '../helpers/backends.js';
+import { TEST_DATABASE_URL, backends } from '../helpers/backends.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { FAST_SCHEDULER, storeFor, type Query, type Store } from '../helpers/child-stores.js';
 import { createExperimentVia } from '../helpers/experiments.js';
 import { CLI, ROOT } from '../helpers/fixtures.js';
 import { gqlOk } from '../helpers/graphql-client.js';
@@ -42,55 +40,8 @@ const KILL_AFTER_COMMITS = 40;
 const STALL_MS = 90_000;
 /** A busy CI machine can take a minute to open PGlite and migrate: a start counts as stuck only past this. */
 const START_MS = 180_000;
-const FAST_SCHEDULER = {
-  GRAPHNAS_SCHEDULER_RESYNC_MS: '200',
-  GRAPHNAS_SCHEDULER_LEASE_SECONDS: '2',
-  GRAPHNAS_TRIAL_LEASE_SECONDS: '3',
-  SHUTDOWN_TIMEOUT_MS: '5000',
-};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Query = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
-
-interface Store {
-  readonly env: Record<string, string>;
-  inspect<T>(check: (query: Query) => Promise<T>): Promise<T>;
-  cleanup(): Promise<void>;
-}
-
-function storeFor(backend: Backend): Store {
-  if (backend.name === 'pglite') {
-    const dataDir = mkdtempSync(join(tmpdir(), 'graphnas-tpe-mcts-'));
-    return {
-      env: { GRAPHNAS_DATA_DIR: dataDir },
-      async inspect(check) {
-        // Only once the child has exited: the data directory has one owner at a time.
-        const db = await openDatabase({ url: null, dataDir, schema: null, poolSize: 1 }, createLogger('silent', { pretty: false }));
-        try {
-          return await check(<R>(sql: string, params: unknown[] = []) => db.dataSource.query<R[]>(sql, params));
-        } finally {
-          await db.close();
-        }
-      },
-      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const schema = backend.config().databaseSchema!;
-  return {
-    env: { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, DB_POOL_SIZE: '4' },
-    async inspect(check) {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path="${schema}"` });
-      await client.connect();
-      try {
-        return await check(async <R>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[]);
-      } finally {
-        await client.end();
-      }
-    },
-    cleanup: () => backend.cleanup(),
-  };
-}
 
 interface Progress {
   status: string;
@@ -202,7 +153,7 @@ describe('tpe and mcts through graphnas serve: SIGKILL, a kill at a commit, rest
         for (const store of stores) await store.cleanup();
       });
       for (const type of ['tpe', 'mcts'] as const) {
-        const store = backend.skip === null ? storeFor(backend) : null;
+        const store = backend.skip === null ? storeFor(backend, 'tpe-mcts') : null;
         if (store !== null) stores.push(store);
         const start = async (env: Record<string, string>): Promise<ChildServer> => {
           const started = await startChildServer(env, START_MS);
