@@ -51,7 +51,8 @@ export interface StrategySnapshot {
  * Lifecycle: construct with (decisions, hyperparameters, seed), or construct and then
  * `restore(snapshot)` to continue a search; call `propose` and `observe` any number of
  * times in any interleaving (rewards arrive out of order and may belong to proposals of
- * an older policy version); `snapshot()` whenever the state must survive a crash;
+ * an older policy version; observations in one call or split across several leave the same
+ * state); `snapshot()` whenever the state must survive a crash;
  * `dispose()` once to release tensors. The same seed, decisions and observed rewards give
  * the same proposals.
  */

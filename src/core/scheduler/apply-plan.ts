@@ -77,7 +77,7 @@ export async function applyPlan(
   if (plan.bestTrialId !== locked.bestTrialId) await tx.experiments.update(id, { bestTrialId: plan.bestTrialId, updatedAt: now });
   // Nothing may be in flight or unconsumed when an experiment ends; the plan projected
   // that, and this re-reads it under the experiment's lock.
-  if (plan.ending !== null && activeEvaluations(await tx.trials.tally(id)) === 0 && (await tx.trials.listUnobserved(id)).length === 0) {
+  if (plan.ending !== null && activeEvaluations(await tx.trials.tally(id)) === 0 && (await tx.trials.listUnobserved(id, 1)).length === 0) {
     experiment = await endExperiment(tx, experiment, plan.ending.status, plan.ending.reason, `experiment ended: ${plan.ending.reason}`, now);
     return { experiment, checkpointStep };
   }

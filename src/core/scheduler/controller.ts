@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { experimentSeeds } from '../../random/index.js';
 import type { Decision } from '../../space/types.js';
 import { createStrategy } from '../../strategies/index.js';
@@ -8,6 +9,9 @@ import { strategyReward } from '../objective/objective.js';
 import type { ExperimentRecord, PolicyCheckpointRecord, TrialRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { TrialStatus } from '../trials/trial-status.js';
+
+/** Observations fed to the strategy between two turns of the event loop. */
+const OBSERVE_SLICE = 16;
 
 /**
  * The experiment's search strategy as the scheduler holds it: restored from the latest
@@ -42,9 +46,14 @@ export class Controller {
    */
   async observe(experiment: ExperimentRecord, trials: readonly TrialRecord[]): Promise<string[]> {
     const rewarded = trials.filter((t) => t.reward !== null && (t.status === TrialStatus.SUCCEEDED || t.status === TrialStatus.PRUNED));
-    if (rewarded.length > 0) {
+    // Learning is synchronous CPU work (a REINFORCE update is a forward and backward pass):
+    // in slices, with the event loop let through between them, so that the API and the
+    // subscribers this process serves are never held for a whole batch of results.
+    // Strategies learn the same from one call as from several (the contract of observe).
+    for (let from = 0; from < rewarded.length; from += OBSERVE_SLICE) {
+      if (from > 0) await setImmediate();
       await this.strategy.observe(
-        rewarded.map((t) => ({
+        rewarded.slice(from, from + OBSERVE_SLICE).map((t) => ({
           actions: t.actions,
           reward: strategyReward(experiment.objective, t.reward!),
           policyVersion: t.policyVersion,

@@ -40,23 +40,25 @@ function afterReclaims(tally: TrialTally, lost: readonly LostTrial[], maxRetries
  * evaluations`. Only the strategy's memory changes here; storage changes in `applyPlan`.
  */
 export async function planPass(snapshot: PassSnapshot, controller: Controller, space: CompiledSpace, storage: Storage): Promise<PassPlan> {
-  const { experiment, tally, unobserved, lost, best } = snapshot;
+  const { experiment, tally, unobserved, moreUnobserved, lost, best } = snapshot;
   const { budget } = experiment;
   const rewardedIds = await controller.observe(experiment, unobserved);
   const counts = afterReclaims(tally, lost, budget.maxRetries);
   const projected: TrialTally = { evaluations: counts, duplicates: tally.duplicates };
-  // Everything unobserved is consumed by this very pass, in the transaction that ends it.
+  // What this pass read unobserved it consumes, in the transaction that ends it; a backlog
+  // beyond that keeps the experiment from ending until a later pass has consumed it too.
   const ending = endOf(experiment, {
     counts,
     evaluations: evaluationsUsed(projected),
-    unobserved: 0,
+    unobserved: moreUnobserved ? 1 : 0,
     bestReward: best?.reward ?? null,
     cardinality: space.cardinality,
     now: snapshot.now,
   });
   let proposals: ProposalBatch | null = null;
-  let again = false;
-  if (ending === null && experiment.status === ExperimentStatus.RUNNING && experiment.consecutiveDuplicates < budget.maxConsecutiveDuplicates) {
+  // Proposals wait for the whole backlog: they are the ones one pass over all of it would make.
+  let again = moreUnobserved;
+  if (ending === null && !moreUnobserved && experiment.status === ExperimentStatus.RUNNING && experiment.consecutiveDuplicates < budget.maxConsecutiveDuplicates) {
     const slots = Math.min(budget.parallelTrials - activeEvaluations(projected), budget.maxTrials - evaluationsUsed(projected));
     if (slots > 0) {
       proposals = await sortProposals(storage, experiment.id, space, await controller.propose(slots), experiment.consecutiveDuplicates);

@@ -6,8 +6,10 @@ import { TrialStatus } from '../trials/trial-status.js';
 export interface PassSnapshot {
   readonly experiment: ExperimentRecord;
   readonly tally: TrialTally;
-  /** Finished trials whose result the strategy has not consumed, in sequence order. */
+  /** Finished trials whose result the strategy has not consumed, in sequence order: at most `UNOBSERVED_PER_PASS`. */
   readonly unobserved: readonly TrialRecord[];
+  /** More unobserved trials wait beyond those: the pass consumes these and asks for another. */
+  readonly moreUnobserved: boolean;
   readonly best: TrialRecord | null;
   /** RUNNING trials whose lease ran out, or whose holder is known to be gone. */
   readonly lost: readonly LostTrial[];
@@ -33,16 +35,31 @@ export interface SnapshotOptions {
   readonly predecessor: ((workerId: string) => boolean) | null;
 }
 
+/**
+ * A backlog of finished trials (an external evaluator that reported thousands at once, a
+ * restart after a long outage) is consumed over several passes, so that no single pass
+ * holds its transaction, its checkpoint or the strategy's learning for the whole backlog.
+ */
+export const UNOBSERVED_PER_PASS = 256;
+
 export async function readSnapshot(storage: Storage, experimentId: string, options: SnapshotOptions): Promise<PassSnapshot | null> {
   const experiment = await storage.experiments.findById(experimentId);
   if (experiment === null) return null;
   const [tally, unobserved, best, running] = await Promise.all([
     storage.trials.tally(experimentId),
-    storage.trials.listUnobserved(experimentId),
+    storage.trials.listUnobserved(experimentId, UNOBSERVED_PER_PASS + 1),
     storage.trials.best(experimentId, experiment.objective.direction, 1),
     options.predecessor ? storage.trials.listByStatus(experimentId, [TrialStatus.RUNNING]) : storage.trials.listExpiredLeases(experimentId, options.now),
   ]);
-  return { experiment, tally, unobserved, best: best[0] ?? null, lost: lostTrials(running, options), now: options.now };
+  return {
+    experiment,
+    tally,
+    unobserved: unobserved.slice(0, UNOBSERVED_PER_PASS),
+    moreUnobserved: unobserved.length > UNOBSERVED_PER_PASS,
+    best: best[0] ?? null,
+    lost: lostTrials(running, options),
+    now: options.now,
+  };
 }
 
 /** Which of these RUNNING trials have lost their holder; the finalization runner judges its finalists by the same rule. */

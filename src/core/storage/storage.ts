@@ -172,8 +172,8 @@ export interface TrialRepository {
   lockNextPending(experimentId: string, stage?: TrialStage): Promise<TrialRecord | null>;
   /** RUNNING trials of the stage whose lease ended before `now`. */
   listExpiredLeases(experimentId: string, now: Date, stage?: TrialStage): Promise<TrialRecord[]>;
-  /** Finished trials whose result the strategy has not consumed yet, in sequence order. */
-  listUnobserved(experimentId: string): Promise<TrialRecord[]>;
+  /** Finished trials whose result the strategy has not consumed yet, in sequence order; the first `limit` when given. */
+  listUnobserved(experimentId: string, limit?: number): Promise<TrialRecord[]>;
   markObserved(ids: readonly string[], at: Date): Promise<void>;
 }
 

@@ -222,15 +222,16 @@ export class TypeormTrialRepository implements TrialRepository {
       .getMany();
   }
 
-  listUnobserved(experimentId: string): Promise<TrialRecord[]> {
-    return this.em
+  listUnobserved(experimentId: string, limit?: number): Promise<TrialRecord[]> {
+    const q = this.em
       .createQueryBuilder(TrialEntity, 't')
       .where('t.experiment_id = :experimentId', { experimentId })
       .andWhere('t.stage = :stage', { stage: TrialStage.SEARCH })
       .andWhere('t.status IN (:...finished)', { finished: [TrialStatus.SUCCEEDED, TrialStatus.FAILED, TrialStatus.PRUNED, TrialStatus.CANCELLED] })
       .andWhere('t.observed_at IS NULL')
-      .orderBy('t.sequence', 'ASC')
-      .getMany();
+      .orderBy('t.sequence', 'ASC');
+    if (limit !== undefined) q.limit(limit);
+    return q.getMany();
   }
 
   async markObserved(ids: readonly string[], at: Date): Promise<void> {
