@@ -85,7 +85,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const backend = await selectBackend({ log: (msg, fields) => logger.debug(fields ?? {}, msg) });
   logger.info({ backend: backend.name, reason: backend.reason }, 'tensorflow.js backend selected');
 
-  const schema = await createSchema(services, [auditMutations(logger)]);
+  const schema = await createSchema(services);
+  auditMutations(schema, logger);
   const { limits } = config;
   const rate = limits.rateLimit > 0 ? new PrincipalRateLimiter(limits.rateLimit, limits.rateWindowSeconds) : null;
   const guard = new OperationGuard(schema, logger, new OperationLimits(schema, limits), rate);

@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import './common/enums.js';
 import { createPubSub } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema, type MiddlewareFn, type ResolverData } from 'type-graphql';
+import { buildSchema, type ResolverData } from 'type-graphql';
 import type { Services } from '../core/services.js';
-import type { GraphQLContext } from './common/context.js';
 import { AccessResolver } from './access/access.resolver.js';
 import { ExperimentResolver } from './experiment/experiment.resolver.js';
 import { FinalizationResolver } from './finalization/finalization.resolver.js';
@@ -22,7 +21,7 @@ type ResolverClass = new (services: Services) => object;
  * Builds the schema with resolvers bound to this process's services. A schema per server
  * (not a module singleton) lets tests run several servers in one process.
  */
-export async function createSchema(services: Services | null, middlewares: readonly MiddlewareFn<GraphQLContext>[] = []): Promise<GraphQLSchema> {
+export async function createSchema(services: Services | null): Promise<GraphQLSchema> {
   const instances = new Map<ResolverClass, object>();
   const container = {
     get(someClass: ResolverClass, _data: ResolverData<object>): object {
@@ -38,7 +37,6 @@ export async function createSchema(services: Services | null, middlewares: reado
   return buildSchema({
     resolvers: [...RESOLVERS],
     container,
-    globalMiddlewares: [...middlewares],
     validate: false,
     // Subscriptions read the services' event feed (src/core/events/event-feed.ts); this
     // one only satisfies the builder's check that a pubsub exists.
