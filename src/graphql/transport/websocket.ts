@@ -3,7 +3,6 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, specifiedRules, validate, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../../core/access/access.js';
 import { KEY_CACHE_MS } from '../../core/keys/api-key.service.js';
@@ -17,6 +16,7 @@ import type { FormatError } from '../errors.js';
 import { createLoaders } from '../loaders.js';
 import { transportError, type OperationGuard } from './guard.js';
 import { sharedSubscribe } from './shared-subscribe.js';
+import { serveGraphqlWsOn } from './ws-server.js';
 import { errorCodes, operationIdentity, type OperationObserver } from './observe.js';
 
 export interface WebSocketTransportOptions {
@@ -111,12 +111,10 @@ export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTra
   };
   const format = (errors: readonly GraphQLError[], requestId: string | null): GraphQLFormattedError[] => errors.map((e) => formatError(e.toJSON(), e, requestId));
 
-  const cleanup = useServer<Record<string, unknown> | undefined, { socket: WebSocket }>(
+  const cleanup = serveGraphqlWsOn(
     {
       schema,
       subscribe: sharedSubscribe(),
-      // Close reasons never carry an error's message, whatever NODE_ENV is.
-      isProd: true,
       onConnect: async (ctx) => {
         try {
           const principal = await authenticator.authenticate(ctx.connectionParams?.authorization);
@@ -193,16 +191,8 @@ export function serveGraphqlWs(options: WebSocketTransportOptions): WebSocketTra
       },
     },
     server,
+    logger,
   );
-
-  // graphql-ws takes any error on a socket for its own bug: it prints the stack to
-  // stderr and closes with 4500. The ones ws raises are the client's protocol faults (a
-  // frame past maxPayload, a bad opcode), for which ws has already closed the socket
-  // with the code that says so (1009, 1002); they are the client's, logged as such.
-  server.on('connection', (socket: WebSocket) => {
-    socket.removeAllListeners('error');
-    socket.on('error', (error: Error & { code?: string }) => logger.info({ code: error.code, message: error.message }, 'websocket closed on a protocol error'));
-  });
 
   // Once per credential, not per connection: ten thousand dashboards on a few keys would
   // otherwise look their keys up thousands of times a second.
