@@ -39,6 +39,7 @@ import { compileSpace } from '../src/space/index.js';
 import { EXPERIMENTS as LIST_QUERY, TRIAL_PAGE } from '../web/src/api/documents.js';
 import { startReference } from './api/reference.js';
 import type { LoadJob, LoadResult } from './api/load.worker.js';
+import { inThisProcess, spawnReplica, type Replica } from './api/replica.js';
 import type { Check, Command } from './api/subscribers.js';
 
 const args = process.argv.slice(2);
@@ -297,11 +298,6 @@ async function eventIdOf(url: string, id: string): Promise<number> {
   return (await data<{ experiment: { eventId: number } }>(url, `query($id: ID!) { experiment(id: $id) { eventId } }`, { id })).experiment.eventId;
 }
 
-function memory(): { rssMB: number; heapMB: number } {
-  const m = process.memoryUsage();
-  return { rssMB: m.rss / 2 ** 20, heapMB: m.heapUsed / 2 ** 20 };
-}
-
 interface FanOut {
   readonly replica: string;
   readonly asked: number;
@@ -315,34 +311,36 @@ interface FanOut {
   readonly runMsWithout: number[];
   readonly runMsWith: number;
   readonly slowdown: number;
-  readonly serverMemory: { readonly beforeMB: number; readonly withSubscribersMB: number; readonly peakMB: number; readonly heapPeakMB: number };
-  readonly websocketStats: ReturnType<RunningServer['websocketStats']>;
+  /** Of the replica's process (the heap where it is this process). */
+  readonly serverMemory: { readonly beforeMB: number; readonly withSubscribersMB: number; readonly peakMB: number; readonly heapPeakMB: number | null };
+  /** WebSocket connections the replica counted once every event was delivered. */
+  readonly connections: number;
 }
 
-async function fanOut(runner: RunningServer, replica: RunningServer, replicaName: string, n: number): Promise<FanOut> {
+async function fanOut(runner: RunningServer, replica: Replica, replicaName: string, n: number): Promise<FanOut> {
   const without: number[] = [];
   without.push(await runToEnd(runner, await watchedExperiment(runner, 'alone 1', 11)));
   const id = await watchedExperiment(runner, 'watched', 11);
   const subscribers = new Subscribers();
   try {
     global.gc?.();
-    const before = memory();
+    const before = replica.memory();
     const t0 = performance.now();
     const opened = await subscribers.ask<{ opened: number; failed: number; firstError: string | null }>({ type: 'open', url: replica.url, experimentId: id, n, after: await eventIdOf(replica.url, id) });
     const openSeconds = (performance.now() - t0) / 1000;
     console.log(`  ${opened.opened} of ${n} subscribers open on ${replicaName} in ${openSeconds.toFixed(1)} s${opened.failed ? ` (${opened.failed} failed: ${opened.firstError})` : ''}`);
     await sleep(500);
-    const withSubscribers = memory();
+    const withSubscribers = replica.memory();
     let peak = withSubscribers;
     const sampler = setInterval(() => {
-      const m = memory();
+      const m = replica.memory();
       if (m.rssMB > peak.rssMB) peak = m;
     }, 200);
     const runMsWith = await runToEnd(runner, id);
     const expected = await logged(runner, id);
     const waited = await subscribers.ask<{ ready: number; min: number }>({ type: 'waitFor', count: expected.length, timeoutMs: 120_000 });
     clearInterval(sampler);
-    const stats = replica.websocketStats();
+    const connections = await replica.connections();
     const { check } = await subscribers.ask<{ check: Check }>({ type: 'check', expected });
     without.push(await runToEnd(runner, await watchedExperiment(runner, 'alone 2', 11)));
     const base = without.reduce((a, b) => a + b, 0) / without.length;
@@ -360,7 +358,7 @@ async function fanOut(runner: RunningServer, replica: RunningServer, replicaName
       runMsWith,
       slowdown: runMsWith / base,
       serverMemory: { beforeMB: before.rssMB, withSubscribersMB: withSubscribers.rssMB, peakMB: peak.rssMB, heapPeakMB: peak.heapMB },
-      websocketStats: stats,
+      connections,
     };
   } finally {
     await subscribers.close();
@@ -376,7 +374,7 @@ interface Storm {
   readonly check: Check;
 }
 
-async function storm(runner: RunningServer, replica: RunningServer, n: number): Promise<Storm> {
+async function storm(runner: RunningServer, replica: Replica, n: number): Promise<Storm> {
   const id = await watchedExperiment(runner, 'storm', 12, 60);
   const subscribers = new Subscribers();
   try {
@@ -492,10 +490,11 @@ async function measureBig(server: RunningServer, spaceId: string): Promise<Backe
 }
 
 async function onBackend(name: 'pglite' | 'postgres', config: Config): Promise<BackendResult> {
-  const logger = createLogger('silent', { pretty: false });
+  // GRAPHNAS_BENCH_LOG=warn (or error, info) shows what the servers log, on stderr.
+  const logger = createLogger(process.env.GRAPHNAS_BENCH_LOG ?? 'silent', { pretty: false, destination: process.stderr });
   const server = await startServer(config, logger);
-  // PostgreSQL: a second replica on the same database that runs no scheduler, where the subscribers connect.
-  const other = name === 'postgres' ? await startServer({ ...config, scheduler: false }, logger) : null;
+  // PostgreSQL: a second replica on the same database that runs no scheduler, in a process of its own, where the subscribers connect.
+  const other = name === 'postgres' ? await spawnReplica(config) : null;
   try {
     console.log(`${name}: seeding ${EXPERIMENTS} experiments × ${TRIALS} trials …`);
     const spaceId = await createSpace(server.url);
@@ -509,7 +508,7 @@ async function onBackend(name: 'pglite' | 'postgres', config: Config): Promise<B
     const big = PHASES.has('big') ? await measureBig(server, spaceId) : { trials: 0, seedSeconds: 0, latency: [], explain: [] };
     let fan: FanOut | { error: string } = { error: 'not run' };
     if (PHASES.has('fanout')) try {
-      fan = await fanOut(server, other ?? server, other ? 'a replica that does not run the experiment' : 'the replica that runs the experiment', SUBSCRIBERS);
+      fan = await fanOut(server, other ?? inThisProcess(server), other ? `a replica that does not run the experiment (${other.where})` : 'the replica that runs the experiment', SUBSCRIBERS);
       console.log(`  fan-out: ${JSON.stringify({ ...fan, check: { ...fan.check } })}`);
     } catch (error) {
       fan = { error: String(error) };
@@ -517,7 +516,7 @@ async function onBackend(name: 'pglite' | 'postgres', config: Config): Promise<B
     }
     let stormed: Storm | { error: string } = { error: 'not run' };
     if (PHASES.has('storm')) try {
-      stormed = await storm(server, other ?? server, STORM);
+      stormed = await storm(server, other ?? inThisProcess(server), STORM);
       console.log(`  storm: ${JSON.stringify(stormed)}`);
     } catch (error) {
       stormed = { error: String(error) };
@@ -569,7 +568,7 @@ function markdown(result: { at: string; machine: string; node: string; loadAvera
         `| delay commit → receipt, p50 / p99 / max (ms) | ${f(c.delayMs.p50, 0)} / ${f(c.delayMs.p99, 0)} / ${f(c.delayMs.max, 0)} | p99 < 250 |`,
         `| experiment run time without subscribers (before, after) | ${o.runMsWithout.map((x) => f(x, 0)).join(' ms, ')} ms | |`,
         `| with them | ${f(o.runMsWith, 0)} ms: ${f(o.slowdown, 2)}× | ≤ 1.25× |`,
-        `| server process RSS: before, subscribers open, peak while delivering (heap at peak) | ${f(o.serverMemory.beforeMB, 0)} / ${f(o.serverMemory.withSubscribersMB, 0)} / ${f(o.serverMemory.peakMB, 0)} MB (${f(o.serverMemory.heapPeakMB, 0)} MB) | reported |`,
+        `| server process RSS: before, subscribers open, peak while delivering (heap at peak) | ${f(o.serverMemory.beforeMB, 0)} / ${f(o.serverMemory.withSubscribersMB, 0)} / ${f(o.serverMemory.peakMB, 0)} MB (${o.serverMemory.heapPeakMB === null ? 'heap not read' : `${f(o.serverMemory.heapPeakMB, 0)} MB`}) | reported |`,
         `| subscriber process RSS | ${f(c.rssBytes / 2 ** 20, 0)} MB | |`,
         '',
         'The delay is measured from the trial\'s `updatedAt`, set inside the transaction that commits the change, to the client\'s receipt: an upper bound of commit → receipt, on one clock.',

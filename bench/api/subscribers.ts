@@ -49,13 +49,17 @@ class Client {
     private readonly tally: { ends: Record<string, number>; closes: Record<string, number> },
   ) {}
 
+  /** Where the client resumes: its last event, or, before any, where it first subscribed. */
+  private from: number | null = null;
+
   get last(): number | null {
-    return this.ids.at(-1) ?? null;
+    return this.ids.at(-1) ?? this.from;
   }
 
   /** Resolves once the subscription is sent (after the server's `connection_ack`). */
   open(after: number | null): Promise<void> {
     this.wanted = true;
+    if (this.ids.length === 0) this.from = after;
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(this.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
       this.socket = socket;
