@@ -6,6 +6,7 @@ import { createExperimentVia } from '../helpers/experiments.js';
 import { errorCode, gql, gqlOk, subscribe } from '../helpers/graphql-client.js';
 import { startTestServer } from '../helpers/server.js';
 import { nb201Table } from '../helpers/nb201-table.js';
+import { until } from '../helpers/until.js';
 
 interface Stat {
   mean: number;
@@ -40,16 +41,6 @@ const FINALIST = `proxyRank proxyReward validation { mean std n } test { mean st
   replicates { id stage status finalistOfId observedAt final { replicate round } }`;
 const FINALIZATION = `status round topK seeds finalists { ${FINALIST} } winner { ${FINALIST} } spearman spearmanTest`;
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last: ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('finalizeExperiment (tabular: the table’s test column, in seconds)', async () => {
   for (const backend of await backends()) {
     describe(backend.name, { skip: backend.skip ?? false }, () => {
@@ -69,6 +60,7 @@ describe('finalizeExperiment (tabular: the table’s test column, in seconds)', 
 
         await gqlOk(server.url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
         await until(
+          'the search to end',
           () => gqlOk<{ experiment: { status: string } }>(server.url, `query($id: ID!) { experiment(id: $id) { status } }`, { id }),
           (r) => r.experiment.status !== 'RUNNING',
         );
@@ -145,6 +137,7 @@ describe('finalizeExperiment (tabular: the table’s test column, in seconds)', 
         const id = await createExperimentVia(server.url, { name: 'refinalize', strategy: { type: 'random' }, evaluator: { type: 'tabular' }, budget: { maxTrials: 10, parallelTrials: 2 }, seed: 12 });
         await gqlOk(server.url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
         await until(
+          'the search to end',
           () => gqlOk<{ experiment: { status: string } }>(server.url, `query($id: ID!) { experiment(id: $id) { status } }`, { id }),
           (r) => r.experiment.status !== 'RUNNING',
         );
@@ -164,6 +157,7 @@ describe('finalizeExperiment (tabular: the table’s test column, in seconds)', 
           assert.equal(errorCode(cancelled), 'CONFLICT', 'only a RUNNING finalization can be cancelled');
         }
         const done = await until(
+          'the finalization to succeed',
           () => gqlOk<{ experiment: { finalization: FinalizationShape } }>(server.url, `query($id: ID!) { experiment(id: $id) { finalization { ${FINALIZATION} } } }`, { id }),
           (r) => r.experiment.finalization.status === 'SUCCEEDED',
         );

@@ -9,6 +9,7 @@ import { NB201_SPACE } from '../helpers/fixtures.js';
 import { errorCode, gql, gqlOk, subscribe, type GraphQLResponse } from '../helpers/graphql-client.js';
 import { nb201Table } from '../helpers/nb201-table.js';
 import { startTestServer } from '../helpers/server.js';
+import { until } from '../helpers/until.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -76,16 +77,6 @@ function ok<T>(result: GraphQLResponse<T>): T {
   return result.data;
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
-
 describe('ask/tell: external workers through GraphQL', async () => {
   for (const backend of await backends()) {
     describe(backend.name, { skip: backend.skip ?? false }, () => {
@@ -109,6 +100,8 @@ describe('ask/tell: external workers through GraphQL', async () => {
           `${pending} pending trials`,
           async () => (await gqlOk<{ experiment: { trialCounts: { pending: number } } }>(url, `query($id: ID!) { experiment(id: $id) { trialCounts { pending } } }`, { id })).experiment.trialCounts.pending,
           (n) => n >= pending,
+          10_000,
+          50,
         );
         return id;
       }
@@ -227,7 +220,7 @@ describe('ask/tell: external workers through GraphQL', async () => {
         // A lease of 1 s that is not renewed: the scheduler takes the trial back.
         const u = await claimed(id, 'w2', 1);
         ok(await calls.report(u.id, 0, 0.3, 'w2'));
-        const reclaimed = await until(`trial ${u.sequence} reclaimed`, () => calls.trial(u.id), (x) => x.status !== 'RUNNING', 8000);
+        const reclaimed = await until(`trial ${u.sequence} reclaimed`, () => calls.trial(u.id), (x) => x.status !== 'RUNNING', 8000, 50);
         assert.equal(reclaimed.status, 'PENDING');
         assert.equal(reclaimed.workerId, null);
         assert.match(reclaimed.error ?? '', /lease/);
@@ -292,7 +285,7 @@ describe('ask/tell: external workers through GraphQL', async () => {
         assert.equal(errorCode(await calls.complete(t.id, { reward: 1 }, 'k', 'w')), 'LEASE_LOST');
 
         // A permanent failure is final at the first attempt.
-        const p = await until('the next trial', () => calls.claim(id, 'w'), (r) => r.data?.claimTrial != null);
+        const p = await until('the next trial', () => calls.claim(id, 'w'), (r) => r.data?.claimTrial != null, 10_000, 50);
         const permanent = ok(await calls.fail(p.data!.claimTrial!.id, 'invalid architecture', false, 'w')).failTrial;
         assert.equal(permanent.status, 'FAILED');
         assert.equal(permanent.attempt, 1);
