@@ -7,9 +7,10 @@ import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { createExperimentVia } from '../helpers/experiments.js';
 import { FINALIST_SPACE, syntheticTrainer } from '../helpers/fixtures.js';
 import { gqlOk } from '../helpers/graphql-client.js';
+import { until } from '../helpers/until.js';
 
 const SPACE = FINALIST_SPACE;
-const EVALUATOR = syntheticTrainer(500);
+const EVALUATOR = syntheticTrainer({ count: 500 });
 
 interface FinalTrial {
   id: string;
@@ -28,16 +29,6 @@ const FINALS = `query($id: ID!) { experiment(id: $id) {
 
 type FinalsView = { experiment: { finalization: { status: string; finalists: { proxyTrial: { id: string }; test: { n: number } | null }[] } | null; trials: { edges: { node: FinalTrial }[] } } };
 
-async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out; last ${JSON.stringify(v).slice(0, 600)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'graphnas-final-restart-'));
 let server: ChildServer | null = null;
 after(async () => {
@@ -52,17 +43,17 @@ test('a finalization killed while a finalist trains resumes after the restart: e
   const id = await createExperimentVia(server.url, { name: 'restart', strategy: { type: 'random' }, evaluator: EVALUATOR, budget: { maxTrials: 4, parallelTrials: 1, maxConsecutiveDuplicates: 20 }, seed: 3 }, SPACE);
   await gqlOk(server.url, `mutation($id: ID!) { startExperiment(id: $id) { status } }`, { id });
   const url = server.url;
-  await poll(() => gqlOk<{ experiment: { status: string } }>(url, `query($id: ID!) { experiment(id: $id) { status } }`, { id }), (r) => r.experiment.status !== 'RUNNING', 240_000);
+  await until('the search to end', () => gqlOk<{ experiment: { status: string } }>(url, `query($id: ID!) { experiment(id: $id) { status } }`, { id }), (r) => r.experiment.status !== 'RUNNING', 240_000, 150);
   await gqlOk(server.url, `mutation($id: ID!) { finalizeExperiment(id: $id, input: { topK: 2, seeds: 2, budget: { epochs: 3 } }) { status } }`, { id });
 
   // Kill -9 in the middle of a finalist's training.
-  await poll(() => gqlOk<FinalsView>(url, FINALS, { id }), (v) => v.experiment.trials.edges.some((e) => e.node.status === 'RUNNING'), 120_000);
+  await until('a finalist training', () => gqlOk<FinalsView>(url, FINALS, { id }), (v) => v.experiment.trials.edges.some((e) => e.node.status === 'RUNNING'), 120_000, 150);
   server.process.kill('SIGKILL');
   await server.exited;
 
   server = await startChildServer(env);
   const restarted = server.url;
-  const done = await poll(() => gqlOk<FinalsView>(restarted, FINALS, { id }), (v) => v.experiment.finalization?.status !== 'RUNNING', 240_000);
+  const done = await until('the finalization to end after the restart', () => gqlOk<FinalsView>(restarted, FINALS, { id }), (v) => v.experiment.finalization?.status !== 'RUNNING', 240_000, 150);
   const finals = done.experiment.trials.edges.map((e) => e.node);
   assert.equal(done.experiment.finalization!.status, 'SUCCEEDED');
   assert.equal(finals.length, 4, 'the restart created no finalist of its own: 2 finalists × 2 seeds');

@@ -6,7 +6,7 @@ import { WorkerApi } from '../../src/worker/api.js';
 import { FleetWorker } from '../../src/worker/fleet-worker.js';
 import { WorkerMetrics } from '../../src/worker/worker-metrics.js';
 import { backends } from '../helpers/backends.js';
-import { NB201_SPACE } from '../helpers/fixtures.js';
+import { NB201_SPACE, TRAINING_SPACE, syntheticTrainerOptions } from '../helpers/fixtures.js';
 import { errorCode, gql, gqlOk, subscribe } from '../helpers/graphql-client.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -23,27 +23,9 @@ interface TrialView {
 }
 const TRIALS = `query($id: ID!) { experiment(id: $id) { status trials(first: 100) { edges { node { sequence label status reward workerId duplicateOfId startedAt finishedAt runtime { backend adapter } } } } } }`;
 
-// A small layers space and a tiny proxy on generated images: real training, in seconds.
-const SPACE = {
-  layers: {
-    count: [1, 2],
-    types: [
-      { type: 'conv2d', filters: [4, 8], kernelSize: 3 },
-      { type: 'maxPool', poolSize: 2, stride: 2 },
-      { type: 'dense', units: 16 },
-    ],
-  },
-};
-const TINY_PROXY = {
-  dataset: { source: 'synthetic', count: 300, height: 8, width: 8, numClasses: 4, noise: 1 },
-  epochs: 2,
-  trainSubset: null,
-  valSubset: null,
-  resolution: null,
-  batchSize: 32,
-  learningRate: 0.005,
-  measureLatency: false,
-};
+// Real training, in seconds.
+const SPACE = TRAINING_SPACE;
+const TINY_PROXY = syntheticTrainerOptions({ count: 300, epochs: 2, testFraction: null });
 
 describe('placement: where an experiment’s trials are evaluated', async () => {
   for (const backend of await backends()) {

@@ -4,36 +4,12 @@ import type { RunningServer } from '../../src/server.js';
 import { backends } from '../helpers/backends.js';
 import { createExperimentVia } from '../helpers/experiments.js';
 import { gqlOk, subscribe } from '../helpers/graphql-client.js';
+import { TRAINING_SPACE, syntheticTrainer } from '../helpers/fixtures.js';
 import { startTestServer } from '../helpers/server.js';
 
-// A small layers space and a tiny proxy on seeded synthetic images: real tfjs training in
-// worker threads, in seconds.
-const SPACE = {
-  layers: {
-    count: [1, 2],
-    types: [
-      { type: 'conv2d', filters: [4, 8], kernelSize: 3 },
-      { type: 'maxPool', poolSize: 2, stride: 2 },
-      { type: 'dense', units: 16 },
-    ],
-  },
-};
-const EVALUATOR = {
-  type: 'tfjs-trainer',
-  options: {
-    dataset: { source: 'synthetic', count: 400, height: 8, width: 8, numClasses: 4, noise: 1 },
-    epochs: 2,
-    trainSubset: null,
-    valSubset: null,
-    resolution: null,
-    batchSize: 32,
-    // About 22 steps with the default linear decay, which halves the mean rate: 0.005
-    // gets every child of this space past chance within them.
-    learningRate: 0.005,
-    workers: 2,
-    measureLatency: false,
-  },
-};
+// Real tfjs training in worker threads, in seconds.
+const SPACE = TRAINING_SPACE;
+const EVALUATOR = syntheticTrainer({ epochs: 2, workers: 2, testFraction: null });
 
 interface MetricEvent {
   trialId: string;

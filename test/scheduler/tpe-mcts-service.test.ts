@@ -11,7 +11,7 @@ import { TEST_DATABASE_URL, backends } from '../helpers/backends.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { FAST_SCHEDULER, storeFor, type Query, type Store } from '../helpers/child-stores.js';
 import { createExperimentVia } from '../helpers/experiments.js';
-import { CLI, ROOT } from '../helpers/fixtures.js';
+import { CLI, ROOT, TRAINING_SPACE, syntheticTrainer } from '../helpers/fixtures.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 import { nb201Table } from '../helpers/nb201-table.js';
 
@@ -202,31 +202,8 @@ describe('tpe and mcts through graphnas serve: SIGKILL, a kill at a commit, rest
   }
 });
 
-/** A small layers space trained on seeded synthetic images (as in tfjs-trainer-run.test.ts): real training, in seconds. */
-const LAYERS_SPACE = {
-  layers: {
-    count: [1, 2],
-    types: [
-      { type: 'conv2d', filters: [4, 8], kernelSize: 3 },
-      { type: 'maxPool', poolSize: 2, stride: 2 },
-      { type: 'dense', units: 16 },
-    ],
-  },
-};
-const TRAINER = {
-  type: 'tfjs-trainer',
-  options: {
-    dataset: { source: 'synthetic', count: 400, height: 8, width: 8, numClasses: 4, noise: 1 },
-    epochs: 4,
-    trainSubset: null,
-    valSubset: null,
-    resolution: null,
-    batchSize: 32,
-    learningRate: 0.005,
-    workers: 1,
-    measureLatency: false,
-  },
-};
+const LAYERS_SPACE = TRAINING_SPACE;
+const TRAINER = syntheticTrainer({ epochs: 4, testFraction: null });
 
 describe('graphnas run with tpe, mcts and the ASHA rule', async () => {
   for (const backend of await backends()) {
