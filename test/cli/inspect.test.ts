@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,40 +8,12 @@ import type { ExperimentDetail, ExperimentRow, PageView, TrialView } from '../..
 import { loadConfig } from '../../src/config.js';
 import type { RunningServer } from '../../src/server.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 import { nb201Table } from '../helpers/nb201-table.js';
 import { startTestServer } from '../helpers/server.js';
 
-/** The CLI of the build this test belongs to. */
-const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
-
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * `graphnas …` as its own process, as a user runs it. Asynchronous: the service of these
- * tests runs in this process and must go on answering meanwhile.
- */
-function cli(args: readonly string[], env: Record<string, string>, onStdout?: (text: string) => void): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-    onStdout?.(stdout);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+const cli = runCli;
 
 function json<T>(result: CliResult, what: string): T {
   assert.equal(result.code, 0, `${what} failed:\n${result.stderr}`);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startChildServer } from '../helpers/child-server.js';
-import { ROOT } from '../helpers/fixtures.js';
+import { CLI } from '../helpers/fixtures.js';
 import { errorCode, gql, gqlOk } from '../helpers/graphql-client.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'graphnas-keys-'));
@@ -19,7 +19,7 @@ function cli(args: readonly string[], env: Record<string, string> = {}): Promise
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(ROOT, 'dist', 'src', 'cli.js'), 'keys', ...args],
+      [CLI, 'keys', ...args],
       { env: { ...process.env, GRAPHNAS_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 },
       (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );

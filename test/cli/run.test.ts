@@ -4,11 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ROOT } from '../helpers/fixtures.js';
+import { CLI, ROOT } from '../helpers/fixtures.js';
 import { nb201Table } from '../helpers/nb201-table.js';
-
-/** The CLI of the build this test belongs to. */
-const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
 
 const scratch = mkdtempSync(join(tmpdir(), 'graphnas-run-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,43 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { runCli } from '../helpers/cli.js';
 import { gqlOk } from '../helpers/graphql-client.js';
 import { nb201Table } from '../helpers/nb201-table.js';
 
-const CLI = join(ROOT, 'dist', 'src', 'cli.js');
-
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * `graphnas …` as its own process. Asynchronous, unlike spawnSync: the test process must
- * keep draining the child server's output meanwhile.
- */
-function cli(args: readonly string[], env: Record<string, string>, onStdout?: (text: string) => void): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-    onStdout?.(stdout);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-  return new Promise((resolve) =>
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+/** The runs here end within three minutes; a hung one is killed then. */
+const cli = (args: readonly string[], env: Record<string, string>, onStdout?: (text: string) => void) => runCli(args, env, onStdout, 180_000);
 
 function experimentFile(dir: string, name: string, changes: Record<string, unknown>): string {
   const example = JSON.parse(readFileSync(join(ROOT, 'examples', 'nb201-reinforce.json'), 'utf8')) as Record<string, unknown>;
