@@ -35,6 +35,7 @@ import { createLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { compileSpace } from '../src/space/index.js';
 import { httpOperation, overWebSocket, type Answer, type AttackJob, type Client } from './limits/clients.js';
+import { percentiles, type Percentiles } from './percentiles.js';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -45,18 +46,6 @@ const MAX_ATTACKS = 1000;
 const BASELINE_MS = QUICK ? 1500 : 8000;
 const EXPERIMENTS = 20;
 const TRIALS = 250;
-
-interface Percentiles {
-  readonly n: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-function percentiles(values: readonly number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99) };
-}
 
 const median = (values: readonly number[]): number => percentiles(values).p50;
 

@@ -41,6 +41,7 @@ import { startReference } from './api/reference.js';
 import type { LoadJob, LoadResult } from './api/load.worker.js';
 import { inThisProcess, spawnReplica, type Replica } from './api/replica.js';
 import type { Check, Command } from './api/subscribers.js';
+import { percentiles, type Percentiles } from './percentiles.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -65,18 +66,6 @@ const ROOT = join(__dirname, '..', '..');
 
 const TRIALS_VARIABLES = { first: 50, orderBy: 'REWARD_DESC', duplicates: 'INCLUDE' };
 const LEADERBOARD = `query($id: ID!) { experiment(id: $id) { leaderboard(top: 10) { id sequence reward label } } }`;
-
-interface Percentiles {
-  readonly n: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-function percentiles(values: readonly number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { n: sorted.length, p50: at(0.5), p99: at(0.99) };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -10,6 +10,7 @@
  * id, as a dashboard does; the bench counts those ends apart.
  */
 import WebSocket from 'ws';
+import { percentile } from '../percentiles.js';
 
 const QUERY = `subscription($id: ID!, $after: Int) { trialUpdated(experimentId: $id, after: $after) { eventId updatedAt } }`;
 
@@ -134,10 +135,6 @@ async function openAll(list: readonly Client[], after: (c: Client) => number | n
     }
   }
   return { opened, failed, firstError };
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 function check(expected: readonly number[]): Check {
