@@ -48,7 +48,9 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     }
     assert.equal(labelPattern.lastIndex, rawLabels.length, `labels of ${line}`);
     const value = rawValue === '+Inf' ? Infinity : rawValue === '-Inf' ? -Infinity : Number(rawValue);
-    assert.ok(rawValue === 'NaN' || !Number.isNaN(value), `the value of ${line}`);
+    // NaN is a value of the format, read case-blind as Prometheus does: prom-client writes
+    // `Nan`, e.g. for the event-loop lag before its histogram holds a sample.
+    assert.ok(/^nan$/i.test(rawValue) || !Number.isNaN(value), `the value of ${line}`);
     samples.push({ name, labels, value });
   }
   return { samples, types };
